@@ -1,0 +1,48 @@
+"""The storage facade: the only place SQL lives. Split per domain; opened once and injected.
+
+async with open_storage(path) as storage:
+    await storage.feeds.due(now)
+    await storage.articles.find(since=...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.articles import ArticleStore
+from storage.db import Database, DatabaseTooNewError, StorageError, open_database
+from storage.feeds import FeedExistsError, FeedStore, UnknownFeedError
+from storage.search import SearchQueryError
+
+__all__ = [
+    "DatabaseTooNewError",
+    "FeedExistsError",
+    "SearchQueryError",
+    "Storage",
+    "StorageError",
+    "UnknownFeedError",
+    "open_storage",
+]
+
+
+@dataclass(frozen=True)
+class Storage:
+    database: Database
+    feeds: FeedStore
+    articles: ArticleStore
+
+    @property
+    def path(self) -> Path:
+        return self.database.path
+
+
+@asynccontextmanager
+async def open_storage(path: Path) -> AsyncIterator[Storage]:
+    database = await open_database(path)
+    try:
+        yield Storage(database, FeedStore(database), ArticleStore(database))
+    finally:
+        await database.close()

@@ -17,6 +17,7 @@ CountryRole = Literal["location", "mention"]
 class Feed:
     id: int
     url: str
+    name: str | None  # given by a person; wins over the feed's own title
     title: str | None
     site_url: str | None
     etag: str | None
@@ -31,7 +32,19 @@ class Feed:
 
     @property
     def display_name(self) -> str:
-        return self.title or self.url
+        return self.name or self.title or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What one fetch learned about a feed, stored with its articles in one transaction."""
+
+    checked_at: datetime
+    next_check: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str | None = None
+    site_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +59,14 @@ class NewArticle:
     published: datetime | None
     content_hash: str
     tags: ArticleTags | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """What storage already holds under one entry key of a feed, to tell new items from repeats."""
+
+    url: str | None
+    title: str
 
 
 @dataclass(frozen=True, slots=True)

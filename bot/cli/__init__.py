@@ -1,0 +1,1 @@
+"""Command-line handlers. Each takes the built App, the parsed arguments and an output stream."""

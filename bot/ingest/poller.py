@@ -1,0 +1,170 @@
+"""One polling pass: due feeds -> fetch -> parse (off the loop) -> tag (off the loop) -> store.
+
+Each feed is handled on its own: its failure is recorded on the feed and never reaches the
+others. A feed's new articles and its new state (validators, next check) commit together, so
+a crash at any point leaves either both or neither.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import partial
+from typing import Literal, Protocol, TypeVar
+
+from bot.ingest import schedule
+from bot.ingest.fetch import Fetcher, FetchError, FetchResult
+from bot.ingest.normalise import new_articles
+from bot.ingest.parse import FeedParseError, ParsedFeed, parse_feed
+from storage import Storage
+from storage.types import ArticleTags, Feed, FeedState, NewArticle
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+Outcome = Literal["new", "unchanged", "not_modified", "failed"]
+
+
+class BatchTagger(Protocol):
+    def tag_batch(self, items: Sequence[tuple[str, str]]) -> list[ArticleTags]: ...
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    """What one feed's poll did, for the CLI line, logs and /status."""
+
+    feed_id: int
+    url: str
+    name: str
+    outcome: Outcome
+    new: int = 0
+    entries: int = 0
+    reason: str | None = None  # why it failed
+    warning: str | None = None  # read despite problems
+    disabled: str | None = None  # set when this failure disabled the feed
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Poller:
+    def __init__(
+        self,
+        storage: Storage,
+        fetcher: Fetcher,
+        policy: schedule.PollPolicy,
+        executor: Executor | None = None,
+        tagger: BatchTagger | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        random_fraction: schedule.Random = random.random,
+    ) -> None:
+        self._storage = storage
+        self._fetcher = fetcher
+        self._policy = policy
+        self._executor = executor  # None: the loop's default thread pool
+        self._tagger = tagger
+        self._clock = clock
+        self._random = random_fraction
+
+    async def due_feeds(self, everything: bool = False) -> list[Feed]:
+        feeds = self._storage.feeds
+        return await (feeds.enabled() if everything else feeds.due(self._clock()))
+
+    async def poll(
+        self,
+        feeds: Sequence[Feed],
+        on_result: Callable[[FeedResult], object] | None = None,
+    ) -> list[FeedResult]:
+        """Poll `feeds` concurrently (the fetcher bounds concurrency); results in feed order."""
+
+        async def one(feed: Feed) -> FeedResult:
+            result = await self.poll_feed(feed)
+            if on_result is not None:
+                on_result(result)
+            return result
+
+        return list(await asyncio.gather(*(one(feed) for feed in feeds)))
+
+    async def poll_feed(self, feed: Feed) -> FeedResult:
+        """Fetch, parse and store one feed. Never raises, except for cancellation."""
+        try:
+            fetched = await self._fetcher.fetch(feed.url, feed.etag, feed.last_modified)
+            if fetched.kind == "not_modified":
+                return await self._record_not_modified(feed)
+            parsed = await self._off_loop(
+                partial(parse_feed, fetched.body, fetched.headers, fetched.url, self._clock())
+            )
+            return await self._store(feed, fetched, parsed)
+        except FetchError as error:
+            return await self._record_failure(feed, error.reason, error.retry_after, error.status)
+        except FeedParseError as error:
+            return await self._record_failure(feed, str(error), None, None)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a bug must cost one feed one poll, not the whole pass
+            log.exception("unexpected error polling feed %s (%s)", feed.id, feed.url)
+            return await self._record_failure(feed, f"internal error: {error!r}", None, None)
+
+    async def _off_loop(self, call: Callable[[], R]) -> R:
+        """Run CPU-bound work (parsing, tagging) in the executor so the loop stays responsive."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    async def _store(self, feed: Feed, fetched: FetchResult, parsed: ParsedFeed) -> FeedResult:
+        now = self._clock()
+        keys = [article.entry_key for article in parsed.articles]
+        stored = await self._storage.articles.stored_entries(feed.id, keys)
+        fresh = new_articles(parsed.articles, stored)
+        if fresh and self._tagger is not None:
+            fresh = await self._off_loop(partial(_tagged, self._tagger, fresh))
+        state = FeedState(
+            checked_at=now,
+            next_check=schedule.next_check_after_success(now, self._policy, self._random),
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            title=parsed.title,
+            site_url=parsed.site_url,
+        )
+        # The first successful poll of a feed stores its back catalogue without announcing it.
+        backlog = feed.last_updated is None
+        new_ids = await self._storage.articles.store_fetch(feed.id, fresh, state, now, backlog)
+        if parsed.warning:
+            log.warning("feed %s (%s): %s", feed.id, feed.url, parsed.warning)
+        outcome: Outcome = "new" if new_ids else "unchanged"
+        return FeedResult(
+            feed.id, feed.url, feed.display_name, outcome, len(new_ids), parsed.entry_count,
+            warning=parsed.warning,
+        )  # fmt: skip
+
+    async def _record_not_modified(self, feed: Feed) -> FeedResult:
+        now = self._clock()
+        next_check = schedule.next_check_after_success(now, self._policy, self._random)
+        await self._storage.feeds.record_not_modified(feed.id, FeedState(now, next_check))
+        return FeedResult(feed.id, feed.url, feed.display_name, "not_modified")
+
+    async def _record_failure(
+        self, feed: Feed, reason: str, retry_after: float | None, status: int | None
+    ) -> FeedResult:
+        now = self._clock()
+        failures = feed.error_count + 1
+        next_check = schedule.next_check_after_failure(
+            now, failures, self._policy, self._random, retry_after
+        )
+        disabled = schedule.disable_reason(failures, reason, status, self._policy)
+        state = FeedState(now, next_check)
+        await self._storage.feeds.record_failure(feed.id, state, reason, disabled)
+        log.warning("feed %s (%s) failed (%d in a row): %s", feed.id, feed.url, failures, reason)
+        if disabled:
+            log.error("feed %s (%s) disabled: %s", feed.id, feed.url, disabled)
+        return FeedResult(
+            feed.id, feed.url, feed.display_name, "failed", reason=reason, disabled=disabled
+        )
+
+
+def _tagged(tagger: BatchTagger, articles: list[NewArticle]) -> list[NewArticle]:
+    tags = tagger.tag_batch([(article.title, article.summary) for article in articles])
+    return [replace(article, tags=tag) for article, tag in zip(articles, tags, strict=True)]

@@ -1,0 +1,214 @@
+"""Sitrep: the one composition root and command line.
+
+python main.py run                     poll feeds on a schedule (console mode without DISCORD_TOKEN)
+python main.py fetch [--all]           one polling pass, a line per feed
+python main.py feeds list|add|remove|enable|import|export
+python main.py articles [--since 24h] [--search TEXT] [--limit N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import App
+from bot.cli import articles as articles_cli
+from bot.cli import feeds as feeds_cli
+from bot.cli import fetch as fetch_cli
+from bot.errors import UserError
+from bot.ingest.feedlist import FeedListError, load_seed_feeds
+from bot.ingest.fetch import Fetcher, FetchLimits
+from bot.ingest.guard import AddressPolicy
+from bot.ingest.poller import Poller
+from bot.ingest.schedule import PollPolicy
+from bot.runner import run
+from bot.settings import Settings, SettingsError, load_settings
+from bot.timeparse import SINCE_HELP, TimeParseError
+from storage import (
+    FeedExistsError,
+    SearchQueryError,
+    Storage,
+    StorageError,
+    UnknownFeedError,
+    open_storage,
+)
+
+log = logging.getLogger("sitrep")
+Handler = Callable[[App, argparse.Namespace, TextIO], Awaitable[int]]
+# Errors that mean "the request was wrong", shown as one line without a traceback.
+USER_ERRORS = (
+    UserError,
+    SettingsError,
+    StorageError,
+    FeedListError,
+    FeedExistsError,
+    UnknownFeedError,
+    SearchQueryError,
+    TimeParseError,
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def positive_limit(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 1 to 1000")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="Sitrep: security news, tagged and digested."
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="settings file on top of config/settings.toml (or SITREP_CONFIG)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="log line format (default: settings log.format)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run_parser = commands.add_parser(
+        "run", help="run the bot: Discord with DISCORD_TOKEN, console otherwise"
+    )
+    run_parser.set_defaults(handler=run)
+
+    fetch_parser = commands.add_parser("fetch", help="one polling pass over the due feeds")
+    fetch_parser.add_argument(
+        "--all", action="store_true", help="fetch every enabled feed, due or not"
+    )
+    fetch_parser.set_defaults(handler=fetch_cli.fetch)
+
+    _add_feeds_commands(commands)
+
+    articles = commands.add_parser("articles", help="list stored articles, newest first")
+    articles.add_argument("--since", help=f"only articles from {SINCE_HELP}")
+    articles.add_argument("--search", help="full-text search (words are searched literally)")
+    articles.add_argument(
+        "--limit", type=positive_limit, default=20, help="at most N articles (default 20)"
+    )
+    articles.add_argument("--json", action="store_true", help="one JSON object per line")
+    articles.set_defaults(handler=articles_cli.list_articles)
+    return parser
+
+
+def _add_feeds_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    feeds = commands.add_parser("feeds", help="list and manage feeds")
+    actions = feeds.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("list", help="every feed with its health").set_defaults(
+        handler=feeds_cli.list_feeds
+    )
+    add = actions.add_parser("add", help="add a feed and fetch it once")
+    add.add_argument("url")
+    add.add_argument("--name", help="name shown in digests (default: the feed's own title)")
+    add.add_argument("--no-fetch", action="store_true", help="do not fetch it now")
+    add.set_defaults(handler=feeds_cli.add_feed)
+    remove = actions.add_parser("remove", help="remove a feed and its articles")
+    remove.add_argument("url")
+    remove.set_defaults(handler=feeds_cli.remove_feed)
+    enable = actions.add_parser("enable", help="re-enable a disabled feed")
+    enable.add_argument("url")
+    enable.set_defaults(handler=feeds_cli.enable_feed)
+    importer = actions.add_parser("import", help="add the feeds of an OPML file")
+    importer.add_argument("file")
+    importer.set_defaults(handler=feeds_cli.import_feeds)
+    actions.add_parser("export", help="print every feed as OPML 2.0").set_defaults(
+        handler=feeds_cli.export_feeds
+    )
+
+
+class JsonLogFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(level: str, log_format: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+async def seed_feeds(storage: Storage, settings: Settings, now: datetime) -> None:
+    added = await storage.feeds.seed_once(load_seed_feeds(settings.storage.seed_feeds), now)
+    if added is not None:
+        log.info("first start: seeded %d feeds from %s", added, settings.storage.seed_feeds)
+
+
+@asynccontextmanager
+async def build_app(
+    settings: Settings, clock: Callable[[], datetime] = utc_now
+) -> AsyncIterator[App]:
+    """Open every long-lived resource once and wire the parts together."""
+    fetch = settings.fetch
+    limits = FetchLimits(
+        user_agent=fetch.user_agent,
+        timeout_connect=fetch.timeout_connect,
+        timeout_total=fetch.timeout_total,
+        max_body_bytes=fetch.max_body_bytes,
+        max_redirects=fetch.max_redirects,
+        concurrency=fetch.concurrency,
+        per_host_concurrency=fetch.per_host_concurrency,
+    )
+    policy = AddressPolicy(fetch.allow_private_addresses, fetch.allowed_networks)
+    poll = settings.poll
+    poll_policy = PollPolicy(
+        poll.interval,
+        poll.max_backoff,
+        poll.jitter,
+        poll.max_consecutive_failures,
+        fetch.max_retry_after,
+    )
+    async with open_storage(settings.storage.path) as storage, Fetcher(limits, policy) as fetcher:
+        await seed_feeds(storage, settings, clock())
+        poller = Poller(storage, fetcher, poll_policy, clock=clock)
+        yield App(settings, storage, poller, clock)
+
+
+async def run_command(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    async with build_app(settings) as app:
+        handler: Handler = args.handler
+        return await handler(app, args, out)
+
+
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        setup_logging(settings.log.level, args.log_format or settings.log.format)
+        return asyncio.run(run_command(settings, args, out))
+    except USER_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""Articles: storing fetched entries exactly once, listing and full-text search."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import Database, from_db_time, to_db_time
+from storage.search import fts_query
+from storage.types import Article, FeedState, NewArticle, StoredEntry
+
+_SELECT = (
+    "SELECT a.id, a.feed_id, coalesce(f.name, f.title, f.url) AS feed_title, a.guid, a.url,"
+    " a.title, a.summary, a.published, a.first_seen, a.backlog FROM articles AS a"
+    " JOIN feeds AS f ON f.id = a.feed_id"
+)
+
+
+def _article(row: sqlite3.Row) -> Article:
+    first_seen = from_db_time(row["first_seen"])
+    assert first_seen is not None
+    return Article(
+        id=row["id"],
+        feed_id=row["feed_id"],
+        feed_title=row["feed_title"],
+        guid=row["guid"],
+        url=row["url"],
+        title=row["title"],
+        summary=row["summary"],
+        published=from_db_time(row["published"]),
+        first_seen=first_seen,
+        backlog=bool(row["backlog"]),
+    )
+
+
+class ArticleStore:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def stored_entries(self, feed_id: int, keys: Sequence[str]) -> dict[str, StoredEntry]:
+        """The entries of this feed already stored under any of `keys`."""
+        found: dict[str, StoredEntry] = {}
+        for start in range(0, len(keys), 500):  # stay far below SQLite's variable limit
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetch_all(
+                f"SELECT entry_key, url, title FROM articles"
+                f" WHERE feed_id = ? AND entry_key IN ({marks})",
+                (feed_id, *chunk),
+            )
+            found.update({row[0]: StoredEntry(row[1], row[2]) for row in rows})
+        return found
+
+    async def store_fetch(
+        self,
+        feed_id: int,
+        articles: Sequence[NewArticle],
+        state: FeedState,
+        first_seen: datetime,
+        backlog: bool,
+    ) -> list[int]:
+        """Store new articles and the feed's new state in one transaction; return new ids.
+
+        An article whose feed+key or canonical URL is already stored is skipped, so a repeat
+        (same poll twice, a crash before commit, the same story from another feed) adds nothing.
+        """
+        new_ids: list[int] = []
+        async with self._db.transaction() as connection:
+            for article in articles:
+                article_id = await _insert_article(
+                    connection, feed_id, article, first_seen, backlog
+                )
+                if article_id is not None:
+                    new_ids.append(article_id)
+            await connection.execute(
+                "UPDATE feeds SET last_checked = ?, last_updated = ?, next_check = ?, etag = ?,"
+                " last_modified = ?, title = coalesce(?, title), site_url = coalesce(?, site_url),"
+                " error_count = 0, last_error = NULL WHERE id = ?",
+                (
+                    to_db_time(state.checked_at),
+                    to_db_time(state.checked_at),
+                    to_db_time(state.next_check),
+                    state.etag,
+                    state.last_modified,
+                    state.title,
+                    state.site_url,
+                    feed_id,
+                ),
+            )
+        return new_ids
+
+    async def get(self, article_id: int) -> Article | None:
+        row = await self._db.fetch_one(f"{_SELECT} WHERE a.id = ?", (article_id,))
+        return None if row is None else _article(row)
+
+    async def find(
+        self, since: datetime | None = None, search: str | None = None, limit: int = 50
+    ) -> list[Article]:
+        """Newest first. `search` is literal user text (see storage.search)."""
+        where, params = ["a.sort_time >= ?"], [to_db_time(since) if since else ""]
+        source = _SELECT
+        if search is not None:
+            source += " JOIN articles_fts ON articles_fts.rowid = a.id"
+            where.append("articles_fts MATCH ?")
+            params.append(fts_query(search))
+        sql = f"{source} WHERE {' AND '.join(where)} ORDER BY a.sort_time DESC, a.id DESC LIMIT ?"
+        rows = await self._db.fetch_all(sql, (*params, limit))
+        return [_article(row) for row in rows]
+
+    async def count(self, since: datetime | None = None) -> int:
+        value = await self._db.fetch_value(
+            "SELECT count(*) FROM articles WHERE first_seen >= ?",
+            (to_db_time(since) if since else "",),
+        )
+        return int(value)
+
+
+async def _insert_article(
+    connection: aiosqlite.Connection,
+    feed_id: int,
+    article: NewArticle,
+    first_seen: datetime,
+    backlog: bool,
+) -> int | None:
+    published = to_db_time(article.published) if article.published else None
+    cursor = await connection.execute(
+        "INSERT INTO articles (feed_id, entry_key, guid, url, title, summary, published,"
+        " first_seen, sort_time, content_hash, backlog) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (
+            feed_id,
+            article.entry_key,
+            article.guid,
+            article.url,
+            article.title,
+            article.summary,
+            published,
+            to_db_time(first_seen),
+            published or to_db_time(first_seen),
+            article.content_hash,
+            int(backlog),
+        ),
+    )
+    return cursor.lastrowid if cursor.rowcount == 1 else None
