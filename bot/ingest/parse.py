@@ -25,6 +25,11 @@ from storage.types import NewArticle
 log = logging.getLogger(__name__)
 
 
+GENERIC_MEDIA_TYPES = frozenset(
+    {"", "application/octet-stream", "text/plain", "binary/octet-stream"}
+)
+
+
 class FeedParseError(Exception):
     """The body is not a feed we can use; the message is the reason recorded for the feed."""
 
@@ -113,6 +118,17 @@ def _parse_json_feed(body: bytes) -> dict[str, Any]:
     return {"version": "json1", "feed": feed, "entries": [_json_entry(item) for item in items]}
 
 
+def _parser_headers(headers: Mapping[str, str], url: str) -> dict[str, str]:
+    """Headers for feedparser. A missing, generic or plain-text Content-Type becomes XML (its
+    charset kept): feedparser distrusts such documents, yet many servers send them for feeds.
+    text/html stays, so feedparser's lenient parser can still read a feed served as a page."""
+    result = {"content-location": url, **headers}
+    media_type, _, params = result.get("content-type", "").partition(";")
+    if media_type.strip().lower() in GENERIC_MEDIA_TYPES:
+        result["content-type"] = "application/xml" + (f";{params}" if params else "")
+    return result
+
+
 def parse_feed(body: bytes, headers: Mapping[str, str], url: str, now: datetime) -> ParsedFeed:
     """Parse and normalise one fetched body. Raises FeedParseError when nothing usable is in it."""
     if not body.strip():
@@ -120,15 +136,13 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str, now: datetime)
     if _looks_like_json(body, headers):
         parsed = _parse_json_feed(body)
     else:
-        # Without any Content-Type feedparser distrusts even a well-formed document.
-        guessed = {"content-type": "application/xml", "content-location": url}
-        parsed = _run_feedparser(body, {**guessed, **headers})
+        parsed = _run_feedparser(body, _parser_headers(headers, url))
     entries = list(parsed.get("entries") or ())
-    if not entries and parsed.get("bozo"):
+    articles, broken = _normalise_all(entries, url, now) if entries else ([], 0)
+    if not articles and parsed.get("bozo"):
         raise FeedParseError(f"not a readable feed: {_describe(parsed.get('bozo_exception'))}")
     if not entries and not parsed.get("version"):
         raise FeedParseError("not a feed: no RSS, Atom or JSON Feed document found")
-    articles, broken = _normalise_all(entries, url, now)
     if entries and not articles:
         raise FeedParseError(f"none of its {len(entries)} entries has a title, summary or link")
     warnings = []

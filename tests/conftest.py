@@ -1,0 +1,45 @@
+"""Shared fixtures: a loopback feed server, a fetcher allowed to reach it, real storage."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.ingest.fetch import Fetcher, FetchLimits
+from bot.ingest.guard import AddressPolicy
+from bot.ingest.poller import Poller
+from bot.ingest.schedule import PollPolicy
+from storage import Storage, open_storage
+from tests.feedserver import FeedServer
+
+# Short limits keep the misbehaving-server tests quick; the logic is the same as in production.
+TEST_LIMITS = FetchLimits(timeout_connect=2.0, timeout_total=2.0, max_body_bytes=10 * 1024 * 1024)
+LOOPBACK_ALLOWED = AddressPolicy(allow_private=True)
+POLICY = PollPolicy(interval=900, max_backoff=86400, jitter=0.1, max_failures=3)
+
+
+@pytest.fixture
+async def feed_server() -> AsyncIterator[FeedServer]:
+    server = FeedServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def fetcher() -> AsyncIterator[Fetcher]:
+    async with Fetcher(TEST_LIMITS, LOOPBACK_ALLOWED) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    async with open_storage(tmp_path / "sitrep.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+def poller(storage: Storage, fetcher: Fetcher) -> Poller:
+    return Poller(storage, fetcher, POLICY, random_fraction=lambda: 0.0)
