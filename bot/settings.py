@@ -7,6 +7,7 @@ is allowed (`SettingsError`); `main.py` prints it without a traceback.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -32,13 +33,20 @@ class Kind:
     allowed: str
 
 
+def _whole(raw: Any) -> int:
+    """An int from TOML or text; booleans and fractions are refused, not bent (900.7 is not 900)."""
+    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+        raise ValueError
+    return int(raw)
+
+
 def _number(cast: type, low: float | None, allowed: str) -> Kind:
     def convert(raw: Any) -> Any:
         if isinstance(raw, bool):
             raise ValueError
-        value = cast(raw)
-        if low is not None and value < low:
-            raise ValueError
+        value = _whole(raw) if cast is int else cast(raw)
+        if not math.isfinite(value) or (low is not None and value < low):
+            raise ValueError  # nan or inf seconds would disable a timeout, not set one
         return value
 
     return Kind(convert, allowed)
@@ -75,7 +83,7 @@ def _items(raw: Any) -> list[Any]:
 
 
 def _id_list(raw: Any) -> tuple[int, ...]:
-    ids = tuple(int(item) for item in _items(raw))
+    ids = tuple(_whole(item) for item in _items(raw))
     if any(item <= 0 for item in ids):
         raise ValueError
     return ids

@@ -77,6 +77,8 @@ def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
     if len(text) <= limit:
         return text
     room = limit - len(ellipsis)
+    if room <= 0:  # a computed budget of nothing must still be honoured, never exceeded
+        return ellipsis[: max(limit, 0)]
     cut = text.rfind(" ", 0, room + 1)
     if cut < room // 2:  # one giant word: cutting inside it beats dropping most of the text
         cut = room

@@ -6,8 +6,6 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from storage.db import Database, from_db_time, to_db_time
 from storage.search import fts_query
 from storage.types import Article, FeedState, NewArticle, StoredEntry
@@ -67,30 +65,20 @@ class ArticleStore:
         An article whose feed+key or canonical URL is already stored is skipped, so a repeat
         (same poll twice, a crash before commit, the same story from another feed) adds nothing.
         """
-        new_ids: list[int] = []
-        async with self._db.transaction() as connection:
+        first_seen_text, flag = to_db_time(first_seen), int(backlog)
+
+        def store(connection: sqlite3.Connection) -> list[int]:
+            new_ids = []
             for article in articles:
-                article_id = await _insert_article(
-                    connection, feed_id, article, first_seen, backlog
+                cursor = connection.execute(
+                    _INSERT_ARTICLE, _article_row(feed_id, article, first_seen_text, flag)
                 )
-                if article_id is not None:
-                    new_ids.append(article_id)
-            await connection.execute(
-                "UPDATE feeds SET last_checked = ?, last_updated = ?, next_check = ?, etag = ?,"
-                " last_modified = ?, title = coalesce(?, title), site_url = coalesce(?, site_url),"
-                " error_count = 0, last_error = NULL WHERE id = ?",
-                (
-                    to_db_time(state.checked_at),
-                    to_db_time(state.checked_at),
-                    to_db_time(state.next_check),
-                    state.etag,
-                    state.last_modified,
-                    state.title,
-                    state.site_url,
-                    feed_id,
-                ),
-            )
-        return new_ids
+                if cursor.rowcount == 1 and cursor.lastrowid is not None:
+                    new_ids.append(cursor.lastrowid)
+            connection.execute(_UPDATE_FEED_AFTER_PARSE, _feed_state_row(feed_id, state))
+            return new_ids
+
+        return await self._db.run_in_transaction(store)
 
     async def get(self, article_id: int) -> Article | None:
         row = await self._db.fetch_one(f"{_SELECT} WHERE a.id = ?", (article_id,))
@@ -118,30 +106,46 @@ class ArticleStore:
         return int(value)
 
 
-async def _insert_article(
-    connection: aiosqlite.Connection,
-    feed_id: int,
-    article: NewArticle,
-    first_seen: datetime,
-    backlog: bool,
-) -> int | None:
+_INSERT_ARTICLE = (
+    "INSERT INTO articles (feed_id, entry_key, guid, url, title, summary, published, first_seen,"
+    " sort_time, content_hash, backlog) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT DO NOTHING"
+)
+_UPDATE_FEED_AFTER_PARSE = (
+    "UPDATE feeds SET last_checked = ?, last_updated = ?, next_check = ?, etag = ?,"
+    " last_modified = ?, title = coalesce(?, title), site_url = coalesce(?, site_url),"
+    " error_count = 0, last_error = NULL WHERE id = ?"
+)
+
+
+def _article_row(
+    feed_id: int, article: NewArticle, first_seen: str, backlog: int
+) -> tuple[object, ...]:
     published = to_db_time(article.published) if article.published else None
-    cursor = await connection.execute(
-        "INSERT INTO articles (feed_id, entry_key, guid, url, title, summary, published,"
-        " first_seen, sort_time, content_hash, backlog) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT DO NOTHING",
-        (
-            feed_id,
-            article.entry_key,
-            article.guid,
-            article.url,
-            article.title,
-            article.summary,
-            published,
-            to_db_time(first_seen),
-            published or to_db_time(first_seen),
-            article.content_hash,
-            int(backlog),
-        ),
+    return (
+        feed_id,
+        article.entry_key,
+        article.guid,
+        article.url,
+        article.title,
+        article.summary,
+        published,
+        first_seen,
+        published or first_seen,
+        article.content_hash,
+        backlog,
     )
-    return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+def _feed_state_row(feed_id: int, state: FeedState) -> tuple[object, ...]:
+    checked = to_db_time(state.checked_at)
+    return (
+        checked,
+        checked,
+        to_db_time(state.next_check),
+        state.etag,
+        state.last_modified,
+        state.title,
+        state.site_url,
+        feed_id,
+    )

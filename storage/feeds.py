@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from storage.db import Database, from_db_time, to_db_time
@@ -138,30 +138,44 @@ class FeedStore:
         )
         return [_feed(row) for row in rows]
 
-    async def record_not_modified(self, feed_id: int, state: FeedState) -> None:
-        """A 304: only the check times change (validators stay, the error streak ends)."""
-        async with self._db.transaction() as connection:
-            await connection.execute(
+    async def record_not_modified(self, updates: Sequence[tuple[int, FeedState]]) -> None:
+        """304s: only the check times change (validators stay, the error streak ends).
+
+        Takes many feeds at once: a pass of mostly-304 feeds then costs one transaction."""
+        rows = [
+            (to_db_time(state.checked_at), to_db_time(state.next_check), feed_id)
+            for feed_id, state in updates
+        ]
+
+        def update(connection: sqlite3.Connection) -> None:
+            connection.executemany(
                 "UPDATE feeds SET last_checked = ?, next_check = ?, error_count = 0,"
                 " last_error = NULL WHERE id = ?",
-                (to_db_time(state.checked_at), to_db_time(state.next_check), feed_id),
+                rows,
             )
+
+        if rows:
+            await self._db.run_in_transaction(update)
 
     async def record_failure(
         self, feed_id: int, state: FeedState, error: str, disable_reason: str | None
     ) -> None:
-        async with self._db.transaction() as connection:
-            await connection.execute(
+        row = (
+            to_db_time(state.checked_at),
+            to_db_time(state.next_check),
+            error,
+            disable_reason,
+            feed_id,
+        )
+
+        def update(connection: sqlite3.Connection) -> None:
+            connection.execute(
                 "UPDATE feeds SET last_checked = ?, next_check = ?, error_count = error_count + 1,"
                 " last_error = ?, disabled_reason = ? WHERE id = ?",
-                (
-                    to_db_time(state.checked_at),
-                    to_db_time(state.next_check),
-                    error,
-                    disable_reason,
-                    feed_id,
-                ),
+                row,
             )
+
+        await self._db.run_in_transaction(update)
 
     async def enable(self, url: str, now: datetime) -> Feed:
         """Re-enable a disabled feed: due at once, error streak forgotten."""

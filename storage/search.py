@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 MAX_SEARCH_CHARS = 300
 MAX_SEARCH_TERMS = 20
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
-_WORD = re.compile(r"\w+")
 
 
 class SearchQueryError(ValueError):
     """Search text we will not run, with the reason and the fix."""
 
 
+def _words(text: str) -> list[str]:
+    """Runs of letters, digits and combining marks, so FTS5 tokenises the query exactly as it
+    tokenised the text. `\\w` stops at marks: it split a decomposed "Türkiye" (as some keyboards
+    and pasted text give it) into "Tu rkiye", which matches nothing."""
+    kept = (c if c.isalnum() or unicodedata.category(c).startswith("M") else " " for c in text)
+    return "".join(kept).split()
+
+
 def _phrase(words: list[str]) -> str:
-    # Inside double quotes FTS5 treats every character literally; \w+ words hold no quotes,
+    # Inside double quotes FTS5 treats every character literally; our words hold no quotes,
     # so operators (AND, NEAR, *, parentheses, column filters) lose their meaning.
     return '"' + " ".join(words) + '"'
 
@@ -31,7 +39,7 @@ def fts_query(text: str) -> str:
         )
     terms = []
     for quoted, bare in _TOKEN.findall(text):
-        words = _WORD.findall(quoted or bare)
+        words = _words(quoted or bare)
         if words:
             terms.append(_phrase(words))
     if not terms:

@@ -78,11 +78,14 @@ def parse_opml(data: bytes, source: str = "OPML file") -> OpmlFeeds:
         url = outline.get("xmlUrl") or outline.get("xmlurl")
         if not url or url.strip() in {known for known, _ in feeds}:
             continue
-        name = outline.get("title") or outline.get("text")
+        name = (outline.get("title") or outline.get("text") or "").strip()
         try:
-            feeds.append((validate_feed_url(url), name.strip() if name and name.strip() else None))
+            url = validate_feed_url(url)
         except FeedListError as error:
             skipped.append(str(error))
+            continue
+        # OPML requires `text`, so an unnamed feed is exported with its URL there: not a name.
+        feeds.append((url, name if name and name != url else None))
     return OpmlFeeds(feeds, skipped)
 
 

@@ -185,7 +185,6 @@ class Fetcher:
         headers = {
             name: response.headers[name] for name in PARSER_HEADERS if name in response.headers
         }
-        headers.setdefault("content-location", url)
         return FetchResult(
             "content",
             url,
