@@ -6,6 +6,7 @@ is allowed (`SettingsError`); `main.py` prints it without a traceback.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import math
 import os
@@ -90,7 +91,10 @@ def _id_list(raw: Any) -> tuple[int, ...]:
 
 
 def _network_list(raw: Any) -> tuple[IPNetwork, ...]:
-    return tuple(ipaddress.ip_network(str(item), strict=False) for item in _items(raw))
+    items = _items(raw)
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError  # a bare number such as 10 would mean the address 0.0.0.10
+    return tuple(ipaddress.ip_network(item, strict=False) for item in items)
 
 
 def _choice(*options: str) -> Kind:
@@ -219,11 +223,21 @@ def _collect_file(path: Path, raw: RawSettings) -> None:
 
 
 def _collect_environment(environ: Mapping[str, str], raw: RawSettings) -> None:
+    known = {"SITREP_CONFIG"}
     for section in SECTIONS:
         for key in _settable_keys(section):
             name = f"SITREP_{section}_{key}".upper()
+            known.add(name)
             if name in environ:
                 raw[(section, key)] = (environ[name], f"environment {name}")
+    for name in environ:
+        if name.startswith("SITREP_") and name not in known:
+            # A typo would otherwise be ignored silently and the default would quietly win.
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            if name == "SITREP_DISCORD_TOKEN":
+                hint = "; the token is read from DISCORD_TOKEN only"
+            raise SettingsError(f"config error: unknown environment variable {name}{hint}")
 
 
 def _build_section(section: str, raw: RawSettings) -> Any:

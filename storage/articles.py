@@ -52,6 +52,26 @@ class ArticleStore:
             found.update({row[0]: StoredEntry(row[1], row[2]) for row in rows})
         return found
 
+    async def unseen(self, feed_id: int, articles: Sequence[NewArticle]) -> list[NewArticle]:
+        """The articles that neither this feed's keys nor any feed's URLs hold yet, so that
+        repeats are not tagged again only to be dropped by the insert."""
+        keys = [article.entry_key for article in articles]
+        urls = [article.url for article in articles if article.url]
+        known_keys = set(await self.stored_entries(feed_id, keys))
+        known_urls: set[str] = set()
+        for start in range(0, len(urls), 500):
+            chunk = urls[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetch_all(
+                f"SELECT url FROM articles WHERE url IN ({marks})", chunk
+            )
+            known_urls.update(row[0] for row in rows)
+        return [
+            article
+            for article in articles
+            if article.entry_key not in known_keys and article.url not in known_urls
+        ]
+
     async def store_fetch(
         self,
         feed_id: int,

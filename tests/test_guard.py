@@ -208,3 +208,13 @@ async def test_guarded_resolver_with_a_permissive_policy():
     allowed = AddressPolicy(allowed_networks=(ipaddress.ip_network("10.0.0.0/24"),))
     results = await GuardedResolver(allowed, inner).resolve("intranet.example", 80)
     assert len(results) == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2002:7f00:1::", "2002:a9fe:a9fe::", "2001:0:4136:e378:8000:63bf:f5ff:fffe"],
+    ids=["6to4-loopback", "6to4-metadata", "teredo-private-client"],
+)
+def test_tunnel_addresses_wrapping_forbidden_ipv4_are_refused(text):
+    problem = AddressPolicy().refusal(ipaddress.ip_address(text))
+    assert problem is not None and "6to4/Teredo" in problem

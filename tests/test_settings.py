@@ -139,8 +139,19 @@ def test_blank_token_means_no_token():
 
 
 def test_sitrep_discord_token_variable_is_not_a_way_in():
-    settings = load_settings(None, {"SITREP_DISCORD_TOKEN": SECRET})
-    assert settings.discord.token is None
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None, {"SITREP_DISCORD_TOKEN": SECRET})
+    assert "DISCORD_TOKEN only" in str(caught.value) and SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [("SITREP_POLL_INTERVALL", "did you mean SITREP_POLL_INTERVAL?"), ("SITREP_ZZZ", "")],
+)
+def test_unknown_sitrep_variable_is_refused(name, hint):
+    with pytest.raises(SettingsError, match=f"unknown environment variable {name}") as caught:
+        load_settings(None, {name: "1"})
+    assert hint in str(caught.value)
 
 
 def test_token_in_a_file_is_refused(tmp_path):

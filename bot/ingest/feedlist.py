@@ -35,6 +35,8 @@ def validate_feed_url(url: str) -> str:
         raise FeedListError(
             f"{url!r} is not an http(s) URL: give the full address, e.g. https://example.com/feed.xml"
         )
+    if any(character.isspace() for character in url):
+        raise FeedListError(f"{url!r} contains spaces: encode them as %20 or fix the address")
     return url
 
 

@@ -42,8 +42,14 @@ class AddressPolicy:
 
 
 def _address_class_problem(address: IPAddress) -> str | None:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return "an IPv4-mapped IPv6 address"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return "an IPv4-mapped IPv6 address"
+        # 6to4 and Teredo addresses carry an IPv4 address that may be a private one.
+        embedded = address.sixtofour or (address.teredo[1] if address.teredo else None)
+        inner = _address_class_problem(embedded) if embedded is not None else None
+        if inner:
+            return f"a 6to4/Teredo address wrapping {embedded}, {inner}"
     checks = (
         (address.is_unspecified, "an unspecified address"),
         (address.is_loopback, "a loopback address"),

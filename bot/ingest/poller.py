@@ -137,7 +137,7 @@ class Poller:
         now = self._clock()
         keys = [article.entry_key for article in parsed.articles]
         stored = await self._storage.articles.stored_entries(feed.id, keys)
-        fresh = new_articles(parsed.articles, stored)
+        fresh = await self._storage.articles.unseen(feed.id, new_articles(parsed.articles, stored))
         if fresh and self._tagger is not None:
             fresh = await self._off_loop(partial(_tagged, self._tagger, fresh))
         state = FeedState(
