@@ -16,6 +16,7 @@ from storage.articles import ArticleStore
 from storage.db import Database, DatabaseTooNewError, StorageError, open_database
 from storage.feeds import FeedExistsError, FeedStore, UnknownFeedError
 from storage.search import SearchQueryError
+from storage.tags import TagStore
 
 __all__ = [
     "DatabaseTooNewError",
@@ -33,6 +34,7 @@ class Storage:
     database: Database
     feeds: FeedStore
     articles: ArticleStore
+    tags: TagStore
 
     @property
     def path(self) -> Path:
@@ -43,6 +45,6 @@ class Storage:
 async def open_storage(path: Path) -> AsyncIterator[Storage]:
     database = await open_database(path)
     try:
-        yield Storage(database, FeedStore(database), ArticleStore(database))
+        yield Storage(database, FeedStore(database), ArticleStore(database), TagStore(database))
     finally:
         await database.close()

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from storage.db import Database, from_db_time, to_db_time
 from storage.search import fts_query
+from storage.tags import write_tags
 from storage.types import Article, FeedState, NewArticle, StoredEntry
 
 _SELECT = (
@@ -79,6 +80,7 @@ class ArticleStore:
         state: FeedState,
         first_seen: datetime,
         backlog: bool,
+        tag_version: str | None = None,
     ) -> list[int]:
         """Store new articles and the feed's new state in one transaction; return new ids.
 
@@ -95,6 +97,8 @@ class ArticleStore:
                 )
                 if cursor.rowcount == 1 and cursor.lastrowid is not None:
                     new_ids.append(cursor.lastrowid)
+                    if article.tags is not None and tag_version is not None:
+                        write_tags(connection, cursor.lastrowid, article.tags, tag_version)
             connection.execute(_UPDATE_FEED_AFTER_PARSE, _feed_state_row(feed_id, state))
             return new_ids
 

@@ -31,6 +31,13 @@ Outcome = Literal["new", "unchanged", "not_modified", "failed"]
 
 
 class BatchTagger(Protocol):
+    """Tags (title, summary) pairs; pure and thread-safe, so it runs in the executor."""
+
+    @property
+    def version(self) -> str:
+        """Identifies the taxonomy the tags come from (stored with them, used by `retag`)."""
+        ...
+
     def tag_batch(self, items: Sequence[tuple[str, str]]) -> list[ArticleTags]: ...
 
 
@@ -150,7 +157,10 @@ class Poller:
         )
         # The first successful poll of a feed stores its back catalogue without announcing it.
         backlog = feed.last_updated is None
-        new_ids = await self._storage.articles.store_fetch(feed.id, fresh, state, now, backlog)
+        version = self._tagger.version if self._tagger is not None else None
+        new_ids = await self._storage.articles.store_fetch(
+            feed.id, fresh, state, now, backlog, tag_version=version
+        )
         if parsed.warning:
             log.warning("feed %s (%s): %s", feed.id, feed.url, parsed.warning)
         outcome: Outcome = "new" if new_ids else "unchanged"
