@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from storage.db import Database, from_db_time, to_db_time
@@ -109,18 +109,37 @@ class ArticleStore:
         return None if row is None else _article(row)
 
     async def find(
-        self, since: datetime | None = None, search: str | None = None, limit: int = 50
+        self,
+        since: datetime | None = None,
+        search: str | None = None,
+        limit: int = 50,
+        *,
+        located_in: Collection[str] | None = None,
+        actors: Collection[str] | None = None,
+        offset: int = 0,
     ) -> list[Article]:
-        """Newest first. `search` is literal user text (see storage.search)."""
-        where, params = ["a.sort_time >= ?"], [to_db_time(since) if since else ""]
-        source = _SELECT
-        if search is not None:
-            source += " JOIN articles_fts ON articles_fts.rowid = a.id"
-            where.append("articles_fts MATCH ?")
-            params.append(fts_query(search))
-        sql = f"{source} WHERE {' AND '.join(where)} ORDER BY a.sort_time DESC, a.id DESC LIMIT ?"
-        rows = await self._db.fetch_all(sql, (*params, limit))
+        """Newest first. `search` is literal user text (see storage.search); `located_in` takes
+        country codes (articles tagged there as the location); `actors` takes actor ids."""
+        where, params = _filters(since, search, located_in, actors)
+        sql = (
+            f"{_SELECT} WHERE {' AND '.join(where)}"
+            " ORDER BY a.sort_time DESC, a.id DESC LIMIT ? OFFSET ?"
+        )
+        rows = await self._db.fetch_all(sql, (*params, limit, offset))
         return [_article(row) for row in rows]
+
+    async def count_matching(
+        self,
+        since: datetime | None = None,
+        search: str | None = None,
+        *,
+        located_in: Collection[str] | None = None,
+        actors: Collection[str] | None = None,
+    ) -> int:
+        """How many articles `find` would page through with the same filters."""
+        where, params = _filters(since, search, located_in, actors)
+        sql = f"SELECT count(*) FROM articles AS a WHERE {' AND '.join(where)}"
+        return int(await self._db.fetch_value(sql, params))
 
     async def count(self, since: datetime | None = None) -> int:
         value = await self._db.fetch_value(
@@ -128,6 +147,38 @@ class ArticleStore:
             (to_db_time(since) if since else "",),
         )
         return int(value)
+
+
+def _in_list(values: Collection[str]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _filters(
+    since: datetime | None,
+    search: str | None,
+    located_in: Collection[str] | None,
+    actors: Collection[str] | None,
+) -> tuple[list[str], list[object]]:
+    """WHERE clauses over `articles AS a`, and their parameters."""
+    where: list[str] = ["a.sort_time >= ?"]
+    params: list[object] = [to_db_time(since) if since else ""]
+    if search is not None:
+        where.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+        params.append(fts_query(search))
+    if located_in is not None:
+        codes = sorted(located_in)
+        where.append(
+            "a.id IN (SELECT article_id FROM article_countries"
+            f" WHERE role = 'location' AND code IN ({_in_list(codes)}))"
+        )
+        params.extend(codes)
+    if actors is not None:
+        ids = sorted(actors)
+        where.append(
+            f"a.id IN (SELECT article_id FROM article_actors WHERE actor_id IN ({_in_list(ids)}))"
+        )
+        params.extend(ids)
+    return where, params
 
 
 _INSERT_ARTICLE = (

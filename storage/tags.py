@@ -6,8 +6,9 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from storage.db import Database
+from storage.db import Database, to_db_time
 from storage.types import ActorTag, ArticleTags, CountryTag, Evidence
 
 _BATCH = 500  # ids per IN (...) list, far below SQLite's variable limit
@@ -95,6 +96,26 @@ class TagStore:
 
         if tagged:
             await self._db.run_in_transaction(store)
+
+    async def location_counts(self, since: datetime) -> dict[str, int]:
+        """Articles per location country since `since` (for browsing regions)."""
+        rows = await self._db.fetch_all(
+            "SELECT c.code, count(*) FROM article_countries AS c"
+            " JOIN articles AS a ON a.id = c.article_id"
+            " WHERE c.role = 'location' AND a.sort_time >= ? GROUP BY c.code",
+            (to_db_time(since),),
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def actor_counts(self, since: datetime) -> dict[str, int]:
+        """Articles per actor since `since` (for browsing actors)."""
+        rows = await self._db.fetch_all(
+            "SELECT t.actor_id, count(*) FROM article_actors AS t"
+            " JOIN articles AS a ON a.id = t.article_id"
+            " WHERE a.sort_time >= ? GROUP BY t.actor_id",
+            (to_db_time(since),),
+        )
+        return {row[0]: row[1] for row in rows}
 
     async def needing_tags(self, version: str, after_id: int, limit: int) -> list[ArticleText]:
         """Articles not tagged with `version`, in id order after `after_id` (for resuming)."""

@@ -52,3 +52,22 @@ async def test_replace_overwrites_and_removing_feed_drops_tags(storage: Storage)
     await storage.feeds.remove(feed.url)
     count = await storage.database.fetch_value("SELECT count(*) FROM article_countries")
     assert count == 0
+
+
+async def test_lookups_filter_by_location_and_actor_and_count(storage: Storage) -> None:
+    iraq_kh = _article("a", ArticleTags((IRAQ,), (KH,)))
+    iran_mention_only = _article("b", ArticleTags((IRAN,), ()))
+    untagged = _article("c", None)
+    ids = await _store(storage, [iraq_kh, iran_mention_only, untagged], "v1")
+    find = storage.articles.find
+    assert [a.id for a in await find(located_in={"IQ"})] == [ids[0]]
+    assert await find(located_in={"IR"}) == []  # a mention is not a location
+    assert [a.id for a in await find(actors={"kataib-hezbollah"}, located_in={"IQ", "SY"})] == [
+        ids[0]
+    ]
+    assert await find(actors={"hamas"}) == []
+    assert await storage.articles.count_matching(located_in={"IQ"}) == 1
+    assert len(await find(limit=2, offset=2)) == 1
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    assert await storage.tags.location_counts(since) == {"IQ": 1}
+    assert await storage.tags.actor_counts(since) == {"kataib-hezbollah": 1}
