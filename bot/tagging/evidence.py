@@ -1,0 +1,170 @@
+"""Turning matches into weighted evidence, and evidence into tags.
+
+Pure functions over one article. Weights are on a 0..1 scale: each piece of evidence has a
+weight by what matched (a country name says more than a demonym) and where (the title counts
+more than the body); a tag's weight combines its evidence with a noisy-or, so several weak
+signals add up but never pass 1.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from bot.tagging.lexicon import CountryMeaning
+from bot.tagging.matching import ArticleText, Hit
+from bot.tagging.taxonomy import Taxonomy
+from storage.types import ActorTag, CountryRole, CountryTag, Evidence
+
+STRENGTH_WEIGHT = {"name": 0.8, "place": 0.75, "capital": 0.75, "gazetteer": 0.6, "demonym": 0.45}
+BODY_FACTOR = 0.7
+MENTION_FACTOR = 0.35  # a country named only as a party ranks below every location
+ACTOR_HOME_WEIGHT = 0.15
+ACTOR_WEIGHT = 0.85
+STRONG = frozenset({"name", "place", "capital"})
+PLACES = frozenset({"place", "capital", "gazetteer"})
+# Which evidence locates an article, best first: names and solid places; then package places
+# (a lone little-known town abroad is more likely a misreading: "Mansura in Ar-Raqqa" is not
+# Egypt); then demonyms ("Syrian refugees in Lebanon" is about Lebanon).
+LOCATION_TIERS = (STRONG, STRONG | {"gazetteer"}, STRONG | {"gazetteer", "demonym"})
+
+
+@dataclass(frozen=True, slots=True)
+class CountryEvidence:
+    code: str
+    role: CountryRole
+    strength: str  # name, place, capital, gazetteer, demonym, actor
+    hit: Hit
+    weight: float
+    acting_state: bool = False  # a mention as the state acting or speaking ("Iran said")
+
+
+@dataclass(frozen=True, slots=True)
+class ActorEvidence:
+    actor_id: str
+    hit: Hit
+    weight: float
+    named_countries: tuple[str, ...] = ()  # "Turkish Army" names Türkiye as the state acting
+
+
+def field_weight(hit: Hit, base: float) -> float:
+    return base if hit.field == "title" else base * BODY_FACTOR
+
+
+def noisy_or(weights: Iterable[float]) -> float:
+    remaining = 1.0
+    for weight in weights:
+        remaining *= 1.0 - weight
+    return 1.0 - remaining
+
+
+Item = TypeVar("Item", CountryEvidence, ActorEvidence)
+
+
+def corroborated(items: list[Item], key: Callable[[Item], str]) -> list[Item]:
+    """An acronym read in an ALL-CAPS field counts only if the same target shows up otherwise."""
+    confirmed = {key(item) for item in items if not item.hit.shouted}
+    return [item for item in items if not item.hit.shouted or key(item) in confirmed]
+
+
+# --- shared names -----------------------------------------------------------------------------
+
+
+def support(
+    direct: Iterable[tuple[Hit, CountryMeaning]],
+    actors: Iterable[ActorEvidence],
+    taxonomy: Taxonomy,
+) -> dict[str, int]:
+    """How much the rest of the article points at each country, for shared names."""
+    found: dict[str, int] = defaultdict(int)
+    for _, meaning in direct:
+        found[meaning.countries[0]] += 1
+    for actor in actors:
+        for code in taxonomy.actors[actor.actor_id].countries:
+            found[code] += 1
+    return found
+
+
+def pick_shared(
+    meaning: CountryMeaning, backing: Mapping[str, int], context: set[str]
+) -> str | None:
+    """Tripoli: Libya or Lebanon? The country with most support, else the default, else none."""
+    context_of = dict(meaning.context)
+    scores = {
+        code: backing.get(code, 0) + len(context_of.get(code, frozenset()) & context)
+        for code in meaning.countries
+    }
+    best = max(scores.values())
+    winners = [code for code, score in scores.items() if score == best]
+    if best > 0 and len(winners) == 1:
+        return winners[0]
+    return meaning.default
+
+
+# --- tags -------------------------------------------------------------------------------------
+
+
+def actor_home(code: str, actor: ActorEvidence) -> CountryEvidence:
+    """An actor's home country is a weak mention; when the alias itself names the country
+    ("Lebanese troops", "Turkish Army") it is that state acting, like "Turkish forces"."""
+    if code in actor.named_countries:
+        weight = field_weight(actor.hit, STRENGTH_WEIGHT["demonym"])
+        return CountryEvidence(code, "mention", "demonym", actor.hit, weight, acting_state=True)
+    return CountryEvidence(code, "mention", "actor", actor.hit, ACTOR_HOME_WEIGHT)
+
+
+def location_countries(by_country: Mapping[str, list[CountryEvidence]]) -> set[str]:
+    """Which countries the article is located in, by the best evidence available (see
+    LOCATION_TIERS). When nothing places the article but a state acts in it ("Turkish
+    government imposes curfew"), the first state named, the subject of the story, is the best
+    guess."""
+    for accepted in LOCATION_TIERS:
+        found = {code for code, items in by_country.items() if _locates(items, accepted)}
+        if found:
+            return found
+    acting = [
+        (item.hit.start, code)
+        for code, items in by_country.items()
+        for item in items
+        if item.acting_state
+    ]
+    return {min(acting)[1]} if acting else set()
+
+
+def _locates(items: Iterable[CountryEvidence], accepted: frozenset[str]) -> bool:
+    return any(item.role == "location" and item.strength in accepted for item in items)
+
+
+def evidence_of(hits: Iterable[Hit], text: ArticleText) -> tuple[Evidence, ...]:
+    """Evidence records for the hits, once each, in text order."""
+    unique = {(hit.field, hit.field_start): hit for hit in hits}
+    ordered = sorted(unique.values(), key=lambda hit: hit.start)
+    return tuple(Evidence(text.joined[h.start : h.end], h.field, h.field_start) for h in ordered)
+
+
+def country_tag(
+    code: str, items: list[CountryEvidence], located: bool, text: ArticleText
+) -> CountryTag:
+    if located:
+        weight = noisy_or(e.weight for e in items if e.role == "location" or e.acting_state)
+    else:
+        weight = MENTION_FACTOR * noisy_or(e.weight for e in items)
+    role: CountryRole = "location" if located else "mention"
+    return CountryTag(code, role, round(weight, 3), evidence_of((e.hit for e in items), text))
+
+
+def actor_tags(actors: Iterable[ActorEvidence], text: ArticleText) -> tuple[ActorTag, ...]:
+    by_actor: dict[str, list[ActorEvidence]] = defaultdict(list)
+    for item in actors:
+        by_actor[item.actor_id].append(item)
+    tags = [
+        ActorTag(
+            actor_id,
+            round(noisy_or(e.weight for e in items), 3),
+            evidence_of((e.hit for e in items), text),
+        )
+        for actor_id, items in by_actor.items()
+    ]
+    return tuple(sorted(tags, key=lambda tag: (-tag.weight, tag.actor_id)))

@@ -1,0 +1,191 @@
+"""Finding candidate matches in one article: one automaton pass, case rules, longest match.
+
+The article is joined as " title | body " so one pass covers both fields and no name can span
+them. Offsets here are into that joined text; `Hit.field_start` is the offset inside the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.tagging.lexicon import KeyEntry, Lexicon, Meaning
+from bot.tagging.normalize import Normaliser
+from storage.types import TagField
+
+SEPARATOR = " | "
+_WORD = re.compile(r"[A-Za-z]{4,}")
+_HYPHENS = "-\u2010\u2011"
+_GLUED_BEFORE = re.compile(r"([^\W\d_]+)[-\u2010\u2011]$")
+_GLUED_AFTER = re.compile(r"[-\u2010\u2011]([^\W\d_]+)")
+# Arabic articles written with a hyphen are part of the name that follows ("Al-Hasakeh").
+_ARTICLES = frozenset({"al", "el", "ad", "ar", "as", "at", "az", "an", "ash", "adh", "ath"})
+_LINKING = frozenset({"e", "i", "ye", "o"})
+# Words that begin Arabic and Persian place names: "Abu Saida" is not Sidon, "Abr Badr" is not
+# Badr. A place match right after one of them is part of a longer, unknown name.
+_NAME_PARTICLES = frozenset({
+    "Abu", "Umm", "Um", "Bani", "Beni", "Bir", "Ain", "Ayn", "Ein", "Tal", "Tall", "Tell", "Tel",
+    "Deir", "Dayr", "Kafr", "Kfar", "Ras", "Jabal", "Jebel", "Wadi", "Khirbet", "Khirbat", "Bayt",
+    "Beit", "Dhi", "Abr", "Hayy", "Hay", "Qasr", "Qaser", "Zawiyat", "Sidi", "Bab", "Nahr", "Marj",
+    "Jisr", "Souk", "Suq", "Mafraq", "Hajir", "Khor", "Jebl", "Koh", "Kuh", "Qala", "Qalat",
+})  # fmt: skip
+_PARTICLE_BEFORE = re.compile(r"([A-Z][a-z]+) $")
+_ARTICLE_AFTER = re.compile(r" (?:al|ar|as|ad|at|az|an|ash|el|ed|es|et|ez)[ -][A-Z]")
+
+
+@dataclass(slots=True)
+class Hit:
+    start: int  # in the joined text
+    end: int
+    entry: KeyEntry
+    meanings: list[Meaning]
+    field: TagField
+    field_start: int
+    shouted: bool = False  # an acronym read in an ALL-CAPS field: needs corroboration
+
+
+@dataclass(slots=True)
+class ArticleText:
+    """The article in its three aligned forms plus where the body starts."""
+
+    joined: str  # " title | body ", the cleaned text the user sees
+    folded: str
+    lowered: str
+    body_start: int
+    shouting: tuple[bool, bool]  # title, body written in capitals
+    matched_context: set[str] = field(default_factory=set)
+
+    def field_of(self, start: int) -> tuple[TagField, int]:
+        if start < self.body_start:
+            return "title", start - 1
+        return "body", start - self.body_start
+
+    def is_shouting(self, start: int) -> bool:
+        return self.shouting[start >= self.body_start]
+
+    def is_title_case(self, start: int) -> bool:
+        """Is the match in a Title Case headline? (Bodies are sentences.) Asked rarely."""
+        title = self.folded[1 : self.body_start - len(SEPARATOR)]
+        return start < self.body_start and _title_case(title)
+
+
+_LOWER_RUN = re.compile(r"[a-z]{2}")
+_CAPS_WORDS = re.compile(r"[A-Z]{2,}(?:\W+[A-Z]{2,}){2}")
+
+
+def _shouting(folded: str) -> bool:
+    """ALL-CAPS text ("US STRIKES HOUTHI TARGETS"), where case says nothing about acronyms:
+    at least three capitalised words in a row and no lower-case word anywhere."""
+    return _LOWER_RUN.search(folded) is None and _CAPS_WORDS.search(folded) is not None
+
+
+def _title_case(folded: str) -> bool:
+    """Headline Title Case, where a capital letter does not mark a name."""
+    words = _WORD.findall(folded)
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return len(words) >= 3 and capitalised >= 0.85 * len(words)
+
+
+def prepare(title: str, body: str, normaliser: Normaliser) -> ArticleText:
+    joined = f" {title}{SEPARATOR}{body} "
+    folded, lowered = normaliser.fold_and_lower(joined)
+    # The separator's "|" must survive folding so that no key spans title and body.
+    lowered = lowered[: len(title) + 2] + "|" + lowered[len(title) + 3 :]
+    folded_title, folded_body = folded[1 : len(title) + 1], folded[len(title) + 4 : -1]
+    shouting = (_shouting(folded_title), _shouting(folded_body))
+    return ArticleText(joined, folded, lowered, len(title) + len(SEPARATOR) + 1, shouting)
+
+
+def _has_upper(text: str) -> bool:
+    return any(c.isupper() for c in text)
+
+
+# In an ALL-CAPS field these acronyms are more likely words ("IS IT OVER?", "TELL US").
+_WORDLIKE = frozenset({
+    "IS", "US", "AS", "AT", "IT", "ON", "OR", "NO", "SO", "TO", "IN", "OF", "BY", "AN", "BE", "DO",
+    "GO", "HE", "ME", "MY", "UP", "WE", "AM", "OK", "AA", "ALL", "ARE", "CAN", "MAY", "NOW", "NEW",
+    "OUT", "WHO", "WAR", "ONE", "TWO", "AID", "ARMY", "ONLY", "WILL", "SAYS",
+})  # fmt: skip
+
+
+def _case_valid(entry: KeyEntry, span: str, shouting: bool) -> tuple[list[Meaning], bool]:
+    """Meanings the written form allows, and whether they rest on an acronym in capitals."""
+    valid: list[Meaning] = []
+    shouted = False
+    exact = entry.exact.get(span) if entry.exact else None
+    if exact:
+        valid.extend(exact)
+        shouted = shouting and span.replace(" ", "") in _WORDLIKE
+    if entry.meanings and _has_upper(span):
+        valid.extend(entry.meanings)
+        shouted = shouted and not entry.meanings
+    return valid, shouted
+
+
+def _note_context(text: ArticleText, entry: KeyEntry, span: str, start: int) -> None:
+    forms = entry.context_forms
+    if "" in forms or (span in forms and not text.is_shouting(start)):
+        text.matched_context.add(entry.key)
+
+
+def find_hits(text: ArticleText, lexicon: Lexicon) -> list[Hit]:
+    """Every whole-word match with at least one meaning its case allows."""
+    hits = []
+    entries = lexicon.entries
+    for last, index in lexicon.automaton.iter(text.lowered):
+        entry = entries[index]
+        end = last  # the padded key ends with a space at `last`
+        start = end - len(entry.key)
+        span = text.folded[start:end]
+        if entry.context_forms:
+            _note_context(text, entry, span, start)
+        meanings, shouted = _case_valid(entry, span, text.is_shouting(start))
+        if meanings:
+            field_name, field_start = text.field_of(start)
+            hits.append(Hit(start, end, entry, meanings, field_name, field_start, shouted))
+    return hits
+
+
+def longest_matches(hits: list[Hit]) -> list[Hit]:
+    """Keep the longest of overlapping matches ("Kataib Hezbollah" over "Hezbollah"), in text
+    order. Ties go to the earlier match."""
+    chosen: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.start - h.end, h.start)):
+        if all(hit.end <= other.start or hit.start >= other.end for other in chosen):
+            chosen.append(hit)
+    chosen.sort(key=lambda h: h.start)
+    return chosen
+
+
+def _unknown_name(word: str) -> bool:
+    """A capitalised word, or a Persian/Pashto linking particle ("Nawa-e Barakzayi")."""
+    return (word[0].isupper() and word.lower() not in _ARTICLES) or word in _LINKING
+
+
+def _glued_to_unknown(hit: Hit, text: ArticleText, starts: set[int], ends: set[int]) -> bool:
+    """A name fused by a hyphen to a capitalised word that is no name itself is part of a longer
+    unknown name: "Cali" in "Xaaji-Cali", "Pobe" in "Pobe-Mengao". Lower-case neighbours are
+    modifiers ("Iranian-backed", "pro-Houthi") and known neighbours make pairs ("Greek-Turkish")."""
+    before = _GLUED_BEFORE.search(text.joined, max(0, hit.start - 40), hit.start)
+    if before and _unknown_name(before.group(1)) and before.end(1) not in ends:
+        return True
+    after = _GLUED_AFTER.match(text.joined, hit.end)
+    return bool(after and _unknown_name(after.group(1)) and after.start(1) not in starts)
+
+
+def drop_glued(hits: list[Hit], text: ArticleText) -> list[Hit]:
+    """Remove names glued to unknown capitalised words (see `_glued_to_unknown`)."""
+    if not any(c in text.joined for c in _HYPHENS):
+        return hits
+    starts = {hit.start for hit in hits}
+    ends = {hit.end for hit in hits}
+    return [hit for hit in hits if not _glued_to_unknown(hit, text, starts, ends)]
+
+
+def in_longer_name(hit: Hit, text: ArticleText) -> bool:
+    """ "Saida" in "Abu Saida", "Mafraq" in "Mafraq ar Ruwayk": the match is a piece of a longer
+    place name the gazetteer does not know."""
+    before = _PARTICLE_BEFORE.search(text.joined, max(0, hit.start - 12), hit.start)
+    if before is not None and before.group(1) in _NAME_PARTICLES:
+        return True
+    return _ARTICLE_AFTER.match(text.joined, hit.end) is not None

@@ -1,0 +1,128 @@
+"""Length-preserving text normalisation shared by the tagger, the alias keys and user lookups.
+
+Every character of the input maps to exactly one character of the output, so an offset found in
+the normalised text is the same offset in the text the user sees. Three forms exist:
+
+* `folded`: ASCII only; diacritics removed (Ḩalab -> Halab), apostrophes, hyphens, dashes and
+  all other punctuation turned into spaces, case kept. Case rules (acronyms, capitals) read it.
+* `lowered`: `folded` in lower case. The automaton runs over it.
+* `key`: `lowered` with runs of spaces collapsed and trimmed: how aliases are stored.
+
+Turning punctuation into spaces makes every word boundary a space, so the automaton can store
+keys padded with one space on each side and only ever report whole-word matches. "Iraq's"
+becomes "iraq s" (possessive keeps the name whole), "Guinea-Bissau" becomes "guinea bissau".
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from collections.abc import Mapping
+from types import MappingProxyType
+
+_SPACES = re.compile(r" {2,}")
+# Letters NFD cannot split into a base letter plus marks, but which news text spells both ways.
+_EXTRA_FOLDS = {
+    "ı": "i", "İ": "I", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D",
+    "ħ": "h", "Ħ": "H", "ŧ": "t", "Ŧ": "T", "ß": "s", "æ": "a", "Æ": "A", "œ": "o", "Œ": "O",
+    "þ": "t", "Þ": "T", "ð": "d", "Ð": "D", "ŋ": "n", "Ŋ": "N", "ə": "a", "Ə": "A", "ǝ": "e",
+    "ʃ": "s",
+}  # fmt: skip
+# Modifier letters used as ʿayn/hamza in transliterations (Ṣanʿāʾ): read like apostrophes.
+_APOSTROPHE_LIKE = "ʹʺʻʼʽʾʿˈˊˋ`´′‵"
+
+
+OTHER_SCRIPT = "\x7f"  # stands for a letter of a script no alias uses (Cyrillic, Arabic...)
+
+
+def _fold_char(char: str) -> str:
+    """One character's folded form, always one ASCII character: a base letter, a space for
+    punctuation and symbols, or OTHER_SCRIPT for letters and digits of other scripts."""
+    if char in _EXTRA_FOLDS:
+        return _EXTRA_FOLDS[char]
+    if char in _APOSTROPHE_LIKE:
+        return " "
+    category = unicodedata.category(char)
+    if char.isascii():
+        return char if category[0] in "LN" else " "
+    if category[0] in "PSZC" or category == "Mn":  # a stray combining mark would glue words
+        return " "
+    base = unicodedata.normalize("NFD", char)[0]
+    return base if base.isascii() and base.isalpha() else OTHER_SCRIPT
+
+
+class _NonAsciiTable(dict[int, str]):
+    """Folds for the Basic Multilingual Plane; anything beyond (emoji) reads as a space."""
+
+    def __missing__(self, code: int) -> str:
+        return " "
+
+
+def _build_other_table() -> Mapping[int, str]:
+    table = _NonAsciiTable((code, _fold_char(chr(code))) for code in range(128, 0x10000))
+    return MappingProxyType(table)
+
+
+# Built once at import (about 0.1 s) and never changed: the fold of every non-ASCII character.
+_OTHER = _build_other_table()
+_ASCII = bytes(ord(_fold_char(chr(code))) for code in range(128)) + bytes(range(128, 256))
+_ERROR_HANDLER = "sitrep.tagging.fold"
+
+
+def _fold_unencodable(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: the ASCII encoder calls it for each run of other characters, so
+    ASCII text (most of any news feed) is folded at C speed and only the rest is looked up."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return error.object[error.start : error.end].translate(_OTHER), error.end
+
+
+codecs.register_error(_ERROR_HANDLER, _fold_unencodable)
+
+
+class Normaliser:
+    """Folds text; pure and safe to share between threads (its tables are read-only)."""
+
+    def _fold_bytes(self, text: str) -> bytes:
+        return text.encode("ascii", _ERROR_HANDLER).translate(_ASCII)
+
+    def fold(self, text: str) -> str:
+        """Same length as `text`, ASCII only: diacritics folded, punctuation to spaces, case
+        kept, letters of other scripts as OTHER_SCRIPT."""
+        return self._fold_bytes(text).decode("ascii")
+
+    def fold_and_lower(self, text: str) -> tuple[str, str]:
+        """`fold(text)` and its lower-case form, in one pass."""
+        folded = self._fold_bytes(text)
+        return folded.decode("ascii"), folded.lower().decode("ascii")
+
+    def key(self, text: str) -> str:
+        """The comparison form of an alias or of what a user typed."""
+        return _SPACES.sub(" ", self.fold(text).lower()).strip()
+
+    def key_keep_case(self, text: str) -> str:
+        """Like `key` but keeping case: what an acronym must look like in `folded` text."""
+        return _SPACES.sub(" ", self.fold(text)).strip()
+
+
+_VOWEL_PAIR = re.compile(r"(?<=[aeiou])(?=[aeiou])")
+
+
+def apostrophe_variants(key: str) -> list[str]:
+    """Keys for spellings with one apostrophe the alias does not show.
+
+    The text "Kata'ib" normalises to "kata ib", so an alias written "Kataib" also needs the key
+    "kata ib". Transliterated Arabic puts its apostrophes between two vowels (Kata'ib, Sana'a,
+    Ta'izz, Jama'at, Shi'a), so one variant per vowel pair covers the spellings seen in news.
+    Only for words of 5+ letters, where a split never makes an ordinary word.
+    """
+    variants: list[str] = []
+    offset = 0
+    for word in key.split(" "):
+        if len(word) >= 5:
+            for match in _VOWEL_PAIR.finditer(word):
+                cut = offset + match.start()
+                variants.append(key[:cut] + " " + key[cut:])
+        offset += len(word) + 1
+    return variants

@@ -1,0 +1,176 @@
+"""The tagger: article text in, countries (with role) and actors out, each with its evidence.
+
+Built once from a Taxonomy (`Tagger(taxonomy)`), then pure: no I/O, no shared mutable state, so
+one instance serves every worker thread. Steps for one article:
+
+1. normalise (HTML to text, diacritics, apostrophes, hyphens; length-preserving);
+2. one automaton pass over " title | body " finds names, places, aliases, acronyms and context
+   words; case rules drop "turkey" and "us"; the longest of overlapping matches wins;
+3. rules settle what is ambiguous: first names ("Jordan Peterson"), names glued to unknown
+   words ("Xaaji-Cali"), shared names (Tripoli, Georgia), acronyms and ambiguous aliases without
+   their context words;
+4. every country match gets a role, location or mention (roles.py), and a weight;
+5. evidence is grouped per country and per actor; an actor adds its home countries as a weak
+   mention.
+
+Evidence offsets are character offsets into the field as given when it is plain text, or into
+`html_to_text(field)` when it holds markup or entities (ingest stores the latter); normalisation
+never shifts them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from bot.tagging import evidence as ev
+from bot.tagging import roles
+from bot.tagging.evidence import ActorEvidence, CountryEvidence
+from bot.tagging.lexicon import ActorMeaning, CountryMeaning, Lexicon, compile_lexicon
+from bot.tagging.matching import (
+    ArticleText,
+    Hit,
+    drop_glued,
+    find_hits,
+    in_longer_name,
+    longest_matches,
+    prepare,
+)
+from bot.tagging.normalize import Normaliser
+from bot.tagging.taxonomy import Taxonomy
+from bot.text import html_to_text
+from storage.types import ArticleTags, CountryRole, CountryTag
+
+_NEXT_WORD = re.compile(r" ([A-Z][a-z]+)")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")  # "&amp;" but not "AT&T"
+
+
+def _as_text(field: str) -> str:
+    """Plain text is used as given (so evidence offsets point into it); markup and entities
+    are cleaned with `html_to_text` first (offsets then point into the cleaned text)."""
+    if "<" in field or _ENTITY.search(field):
+        return html_to_text(field)
+    return field
+
+
+def _used_elsewhere(folded: str, word: str, position: int) -> bool:
+    pattern = re.compile(rf"\b{re.escape(word)}\b")
+    return any(match.start() != position for match in pattern.finditer(folded))
+
+
+class Tagger:
+    """Tags articles with countries and actors. Thread-safe after construction."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self._normaliser = Normaliser()
+        self._lexicon: Lexicon = compile_lexicon(taxonomy, self._normaliser)
+
+    def tag(self, title: str, summary: str) -> ArticleTags:
+        text = prepare(_as_text(title), _as_text(summary), self._normaliser)
+        hits = drop_glued(longest_matches(find_hits(text, self._lexicon)), text)
+        hits = [hit for hit in hits if not self._is_person_name(hit, text, hits)]
+        actors = ev.corroborated(self._actor_evidence(hits, text), lambda e: e.actor_id)
+        countries = ev.corroborated(self._country_evidence(hits, text, actors), lambda e: e.code)
+        return ArticleTags(self._country_tags(countries, actors, text), ev.actor_tags(actors, text))
+
+    def tag_batch(self, items: Sequence[tuple[str, str]]) -> list[ArticleTags]:
+        return [self.tag(title, summary) for title, summary in items]
+
+    # --- rules ---------------------------------------------------------------------------
+
+    def _is_person_name(self, hit: Hit, text: ArticleText, hits: list[Hit]) -> bool:
+        """ "Jordan Peterson", "Chad Daniels": a country name followed by a surname."""
+        if not hit.entry.person_name:
+            return False
+        following = _NEXT_WORD.match(text.folded, hit.end)
+        if following is None or following.group(1).lower() in self._lexicon.place_words:
+            return False
+        if any(other.start == hit.end + 1 for other in hits):  # "Chad Niger" is two countries
+            return False
+        if text.is_title_case(hit.start):  # capitals say nothing: is the word used elsewhere?
+            return _used_elsewhere(text.folded, following.group(1), following.start(1))
+        return True
+
+    def _actor_evidence(self, hits: list[Hit], text: ArticleText) -> list[ActorEvidence]:
+        found = []
+        for hit in hits:
+            candidates = [m for m in hit.meanings if isinstance(m, ActorMeaning)]
+            for meaning in self._confirmed_actors(candidates, text):
+                weight = ev.field_weight(hit, ev.ACTOR_WEIGHT)
+                found.append(ActorEvidence(meaning.actor_id, hit, weight, meaning.named_countries))
+        return found
+
+    def _confirmed_actors(
+        self, candidates: list[ActorMeaning], text: ArticleText
+    ) -> list[ActorMeaning]:
+        """Plain aliases stand alone; acronyms and ambiguous aliases need their context words,
+        and when several actors share one (ADF, RSF) the best-supported one wins."""
+        plain = [m for m in candidates if not m.needs_context]
+        if plain:
+            return plain
+        context = self._lexicon.actor_context
+        scored = [
+            (len(context.get(m.actor_id, frozenset()) & text.matched_context), m)
+            for m in candidates
+        ]
+        best = max((score for score, _ in scored), default=0)
+        winners = [m for score, m in scored if score == best]
+        return winners if best > 0 and len(winners) == 1 else []
+
+    def _country_evidence(
+        self, hits: list[Hit], text: ArticleText, actors: list[ActorEvidence]
+    ) -> list[CountryEvidence]:
+        direct = list(_country_meanings(hits, text, shared=False))
+        backing = ev.support(direct, actors, self.taxonomy)
+        by_place = ev.support(
+            [(h, m) for h, m in direct if m.strength in ev.PLACES], [], self.taxonomy
+        )
+        resolved = [(hit, meaning.countries[0], meaning.strength) for hit, meaning in direct]
+        for hit, meaning in _country_meanings(hits, text, shared=True):
+            # A shared country name ("Georgia", "Niger") is decided by places and context words
+            # only: "US officials said Georgia..." is about the country, not the state.
+            by_name = meaning.strength in ("name", "demonym")
+            code = ev.pick_shared(meaning, by_place if by_name else backing, text.matched_context)
+            if code is not None:
+                resolved.append((hit, code, meaning.strength))
+        return [_with_role(hit, code, strength, text) for hit, code, strength in resolved]
+
+    def _country_tags(
+        self, countries: list[CountryEvidence], actors: list[ActorEvidence], text: ArticleText
+    ) -> tuple[CountryTag, ...]:
+        by_country: dict[str, list[CountryEvidence]] = defaultdict(list)
+        for item in countries:
+            by_country[item.code].append(item)
+        for actor in actors:
+            for code in self.taxonomy.actors[actor.actor_id].countries:
+                by_country[code].append(ev.actor_home(code, actor))
+        located = ev.location_countries(by_country)
+        tags = [
+            ev.country_tag(code, items, code in located, text) for code, items in by_country.items()
+        ]
+        return tuple(sorted(tags, key=lambda tag: (-tag.weight, tag.code)))
+
+
+def _country_meanings(
+    hits: list[Hit], text: ArticleText, shared: bool
+) -> Iterator[tuple[Hit, CountryMeaning]]:
+    """Country meanings of the hits: single-country ones, or the shared/ambiguous ones. A place
+    inside a longer unknown name ("Saida" in "Abu Saida") is skipped."""
+    for hit in hits:
+        for meaning in hit.meanings:
+            if not isinstance(meaning, CountryMeaning):
+                continue
+            if (meaning.shared or len(meaning.countries) > 1) != shared:
+                continue
+            if meaning.strength in ev.PLACES and in_longer_name(hit, text):
+                continue
+            yield hit, meaning
+
+
+def _with_role(hit: Hit, code: str, strength: str, text: ArticleText) -> CountryEvidence:
+    reading = roles.role_of(text.lowered, hit.start, hit.end, strength)
+    role: CountryRole = "location" if reading == "location" else "mention"
+    weight = ev.field_weight(hit, ev.STRENGTH_WEIGHT[strength])
+    return CountryEvidence(code, role, strength, hit, weight, reading == "state")
