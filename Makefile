@@ -38,6 +38,11 @@ unit: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/tagging.py
+
+# Tagger quality on ../shared/eval (dev sets) and tests/data (our own labeled set).
+eval: $(DEV_STAMP)
+	$(BIN)/python -m bot.tagging.evaluation $(ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -4,12 +4,15 @@ python main.py run                     poll feeds on a schedule (console mode wi
 python main.py fetch [--all]           one polling pass, a line per feed
 python main.py feeds list|add|remove|enable|import|export
 python main.py articles [--since 24h] [--search TEXT] [--limit N] [--json]
+python main.py tag "TEXT" | tag --jsonl  tags with their evidence
+python main.py retag                   re-tag stored articles after a taxonomy edit
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import logging
 import sys
@@ -19,10 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import App
+from bot.app import App, Tagging
 from bot.cli import articles as articles_cli
 from bot.cli import feeds as feeds_cli
 from bot.cli import fetch as fetch_cli
+from bot.cli import tagging as tagging_cli
 from bot.errors import UserError
 from bot.ingest.feedlist import FeedListError, load_seed_feeds
 from bot.ingest.fetch import Fetcher, FetchLimits
@@ -30,7 +34,10 @@ from bot.ingest.guard import AddressPolicy
 from bot.ingest.poller import Poller
 from bot.ingest.schedule import PollPolicy
 from bot.runner import run
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+from bot.tagging.resolve import UnknownNameError
+from bot.tagging.tagger import Tagger
+from bot.tagging.taxonomy import TaxonomyError, load_taxonomy
 from bot.timeparse import SINCE_HELP, TimeParseError
 from storage import (
     FeedExistsError,
@@ -53,7 +60,10 @@ USER_ERRORS = (
     UnknownFeedError,
     SearchQueryError,
     TimeParseError,
+    TaxonomyError,
+    UnknownNameError,
 )
+TAXONOMY_FILES = ("regions.toml", "places.toml", "actors.toml")
 
 
 def utc_now() -> datetime:
@@ -86,13 +96,18 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser = commands.add_parser(
         "run", help="run the bot: Discord with DISCORD_TOKEN, console otherwise"
     )
-    run_parser.set_defaults(handler=run)
+    run_parser.add_argument(
+        "--sync-global",
+        action="store_true",
+        help="also sync slash commands globally (slow to appear; guilds sync on every start)",
+    )
+    run_parser.set_defaults(handler=run, needs_tagging=True)
 
     fetch_parser = commands.add_parser("fetch", help="one polling pass over the due feeds")
     fetch_parser.add_argument(
         "--all", action="store_true", help="fetch every enabled feed, due or not"
     )
-    fetch_parser.set_defaults(handler=fetch_cli.fetch)
+    fetch_parser.set_defaults(handler=fetch_cli.fetch, needs_tagging=True)
 
     _add_feeds_commands(commands)
 
@@ -104,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     articles.add_argument("--json", action="store_true", help="one JSON object per line")
     articles.set_defaults(handler=articles_cli.list_articles)
+
+    tag = commands.add_parser("tag", help="show the tags of a text with their evidence")
+    tag.add_argument("text", nargs="?", help="headline or text to tag")
+    tag.add_argument("--summary", help="body text, weighed less than the headline")
+    tag.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read {"id", "title", "summary"} lines on stdin, write one JSON line each',
+    )
+    tag.set_defaults(tagging_handler=tagging_cli.tag_text)
+
+    retag = commands.add_parser("retag", help="re-tag stored articles after a taxonomy edit")
+    retag.set_defaults(handler=tagging_cli.retag, needs_tagging=True)
     return parser
 
 
@@ -117,7 +145,7 @@ def _add_feeds_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     add.add_argument("url")
     add.add_argument("--name", help="name shown in digests (default: the feed's own title)")
     add.add_argument("--no-fetch", action="store_true", help="do not fetch it now")
-    add.set_defaults(handler=feeds_cli.add_feed)
+    add.set_defaults(handler=feeds_cli.add_feed, needs_tagging=True)
     remove = actions.add_parser("remove", help="remove a feed and its articles")
     remove.add_argument("url")
     remove.set_defaults(handler=feeds_cli.remove_feed)
@@ -161,9 +189,24 @@ async def seed_feeds(storage: Storage, settings: Settings, now: datetime) -> Non
         log.info("first start: seeded %d feeds from %s", added, settings.storage.seed_feeds)
 
 
+def taxonomy_version(folder: Path) -> str:
+    """Names this taxonomy and tagger: a digest of the taxonomy files and the tagger's code,
+    so any edit to either marks stored tags as stale for `retag`."""
+    digest = hashlib.sha256()
+    sources = sorted((PROJECT_ROOT / "bot" / "tagging").glob("*.py"))
+    for path in [folder / name for name in TAXONOMY_FILES] + sources:
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()[:12]
+
+
+def build_tagging(settings: Settings) -> Tagging:
+    taxonomy = load_taxonomy(settings.taxonomy.path)
+    return Tagging(taxonomy, Tagger(taxonomy), taxonomy_version(settings.taxonomy.path))
+
+
 @asynccontextmanager
 async def build_app(
-    settings: Settings, clock: Callable[[], datetime] = utc_now
+    settings: Settings, clock: Callable[[], datetime] = utc_now, with_tagging: bool = True
 ) -> AsyncIterator[App]:
     """Open every long-lived resource once and wire the parts together."""
     fetch = settings.fetch
@@ -185,14 +228,19 @@ async def build_app(
         poll.max_consecutive_failures,
         fetch.max_retry_after,
     )
+    # Building the tagger takes a moment; commands that store no articles skip it.
+    tagging = await asyncio.to_thread(build_tagging, settings) if with_tagging else None
     async with open_storage(settings.storage.path) as storage, Fetcher(limits, policy) as fetcher:
         await seed_feeds(storage, settings, clock())
-        poller = Poller(storage, fetcher, poll_policy, clock=clock)
-        yield App(settings, storage, poller, clock)
+        poller = Poller(storage, fetcher, poll_policy, tagger=tagging, clock=clock)
+        yield App(settings, storage, poller, tagging, clock)
 
 
 async def run_command(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    async with build_app(settings) as app:
+    if hasattr(args, "tagging_handler"):  # needs the tagger only, not the database
+        return int(args.tagging_handler(build_tagging(settings), args, out))
+    with_tagging = getattr(args, "needs_tagging", False) and not getattr(args, "no_fetch", False)
+    async with build_app(settings, with_tagging=with_tagging) as app:
         handler: Handler = args.handler
         return await handler(app, args, out)
 

@@ -7,13 +7,19 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections import Counter
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TextIO
 
+import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
+from bot.commands.service import Commands
+from bot.console.session import ConsoleSession, run_console, stdin_lines
+from bot.discord.client import SitrepBot
+from bot.errors import UserError
 
 log = logging.getLogger(__name__)
 POLL_JOB_ID = "poll-feeds"
@@ -53,24 +59,78 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     return scheduler
 
 
+def scheduled_jobs(scheduler: AsyncIOScheduler) -> list[tuple[str, datetime | None]]:
+    return [(job.id, job.next_run_time) for job in scheduler.get_jobs()]
+
+
 async def run(app: App, args: argparse.Namespace, out: TextIO) -> int:
-    if app.settings.discord.token:
-        log.warning("DISCORD_TOKEN is set, but this build has no Discord client yet: polling only")
+    """Discord mode with DISCORD_TOKEN, console mode without. Either way the scheduler polls
+    feeds in this event loop, and SIGINT/SIGTERM stop everything within seconds."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     scheduler = build_scheduler(app)
+    service = Commands(app, jobs=lambda: scheduled_jobs(scheduler))
+    token = app.settings.discord.token
+    try:
+        if token:
+            return await run_discord(app, service, scheduler, token, stop, args.sync_global)
+        return await run_console_mode(app, service, scheduler, stop, out)
+    finally:
+        log.info("stopping: scheduler first, then in-flight work")
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await _finish_in_flight(SHUTDOWN_GRACE_SECONDS)
+
+
+async def run_console_mode(
+    app: App, service: Commands, scheduler: AsyncIOScheduler, stop: asyncio.Event, out: TextIO
+) -> int:
+    """On a terminal a prompt serves the slash commands; without one (a container) it polls."""
     scheduler.start()
-    out.write(f"Sitrep is polling feeds into {app.storage.path}. Stop with Ctrl-C.\n")
+    out.write(f"Sitrep console mode, database {app.storage.path}. Stop with Ctrl-C or /quit.\n")
     out.flush()
+    console = None
+    if sys.stdin.isatty():
+        console = asyncio.create_task(_console_then_stop(ConsoleSession(service, out), out, stop))
     try:
         await stop.wait()
     finally:
-        log.info("stopping: scheduler first, then in-flight polls")
-        scheduler.shutdown(wait=False)
-        await _finish_in_flight(SHUTDOWN_GRACE_SECONDS)
+        if console is not None:
+            console.cancel()
     return 0
+
+
+async def run_discord(
+    app: App,
+    service: Commands,
+    scheduler: AsyncIOScheduler,
+    token: str,
+    stop: asyncio.Event,
+    sync_global: bool,
+) -> int:
+    bot = SitrepBot(service, scheduler, app.settings.discord.guild_ids, sync_globally=sync_global)
+    async with bot:
+        runner = asyncio.create_task(bot.start(token))
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        await bot.close()
+        stopper.cancel()
+        try:
+            await runner
+        except discord.LoginFailure:
+            raise UserError(
+                "Discord refused DISCORD_TOKEN: check the bot token in your environment"
+            ) from None
+    return 0
+
+
+async def _console_then_stop(session: ConsoleSession, out: TextIO, stop: asyncio.Event) -> None:
+    try:
+        await run_console(session, stdin_lines(), out)
+    finally:
+        stop.set()
 
 
 async def _finish_in_flight(grace: float) -> None:

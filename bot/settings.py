@@ -132,6 +132,11 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
+class TaxonomySettings:
+    path: Path = setting(PATH)
+
+
+@dataclass(frozen=True)
 class FetchSettings:
     user_agent: str = setting(TEXT)
     timeout_connect: float = setting(POSITIVE_SECONDS)
@@ -168,6 +173,7 @@ class DiscordSettings:
 @dataclass(frozen=True)
 class Settings:
     storage: StorageSettings
+    taxonomy: TaxonomySettings
     fetch: FetchSettings
     poll: PollSettings
     log: LogSettings
@@ -177,6 +183,7 @@ class Settings:
 
 SECTIONS: dict[str, type] = {
     "storage": StorageSettings,
+    "taxonomy": TaxonomySettings,
     "fetch": FetchSettings,
     "poll": PollSettings,
     "log": LogSettings,

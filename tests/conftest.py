@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.app import App, Tagging
 from bot.ingest.fetch import Fetcher, FetchLimits
 from bot.ingest.guard import AddressPolicy
 from bot.ingest.poller import Poller
 from bot.ingest.schedule import PollPolicy
+from bot.settings import load_settings
 from storage import Storage, open_storage
 from tests.feedserver import FeedServer
 
@@ -43,3 +46,18 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
 @pytest.fixture
 def poller(storage: Storage, fetcher: Fetcher) -> Poller:
     return Poller(storage, fetcher, POLICY, random_fraction=lambda: 0.0)
+
+
+@pytest.fixture(scope="session")
+def tagging() -> Tagging:
+    """The real taxonomy and tagger, built once for the whole run (it takes a few seconds)."""
+    from main import build_tagging
+
+    return build_tagging(load_settings(environ={}))
+
+
+@pytest.fixture
+def app(storage: Storage, fetcher: Fetcher, tagging: Tagging) -> App:
+    """The real parts wired as main.py wires them, on a tmp database and loopback fetching."""
+    poller = Poller(storage, fetcher, POLICY, tagger=tagging, random_fraction=lambda: 0.0)
+    return App(load_settings(environ={}), storage, poller, tagging, lambda: datetime.now(UTC))

@@ -1,0 +1,1 @@
+"""Console mode: the slash commands at a terminal prompt, rendered as text."""

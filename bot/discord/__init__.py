@@ -1,0 +1,1 @@
+"""The Discord side: a discord.py client, one cog per command family, embed rendering."""

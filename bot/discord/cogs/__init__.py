@@ -1,0 +1,1 @@
+"""One cog per command family; each module ends with `async def setup(bot)`."""

@@ -1,0 +1,26 @@
+"""/status: is Sitrep healthy?"""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import render
+from bot.discord.client import SitrepBot
+from bot.discord.respond import fast_or_deferred, send
+
+
+class StatusCog(commands.Cog):
+    def __init__(self, bot: SitrepBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="status", description="Uptime, feed health, articles, jobs")
+    async def status(self, interaction: discord.Interaction) -> None:
+        report = await fast_or_deferred(interaction, self.bot.service.status())
+        await send(interaction, render.status(report))
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, SitrepBot)
+    await bot.add_cog(StatusCog(bot))
