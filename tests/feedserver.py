@@ -47,6 +47,7 @@ class FeedServer:
         self.feeds: dict[str, bytes] = {}
         self.hits: Counter[str] = Counter()
         self.conditional_hits: Counter[str] = Counter()
+        self.last_headers: dict[str, dict[str, str]] = {}  # feed name -> request headers
         self._runner: web.AppRunner | None = None
 
     @property
@@ -90,6 +91,7 @@ class FeedServer:
     async def feed(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         self.hits[name] += 1
+        self.last_headers[name] = dict(request.headers)
         body = self.feeds.get(name)
         if body is None:
             return web.Response(status=404, text="no such feed")

@@ -113,6 +113,16 @@ async def _cli(env: dict[str, str], *argv: str) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
+async def test_disabled_feed_shows_its_reason_in_list(env, feed_server: FeedServer) -> None:
+    failing = {**env, "SITREP_POLL_MAX_CONSECUTIVE_FAILURES": "1"}
+    url = feed_server.url("status/404")
+    code, out, err = await _cli(failing, "feeds", "add", url, "--name", "Broken")
+    assert code == 1 and "First fetch failed: HTTP 404" in out, err
+    code, out, _ = await _cli(failing, "feeds", "list")
+    assert "Broken  [DISABLED: 1 consecutive failures, the last: HTTP 404" in out
+    assert "1 disabled" in out
+
+
 async def test_fetch_articles_and_json(env, feed_server: FeedServer) -> None:
     feed_server.feeds["a"] = rss([("1", "Strike on Kursk depot"), ("2", "Talks in Doha")])
     code, out, err = await _cli(env, "feeds", "add", feed_server.url("feed/a"), "--name", "Wire")

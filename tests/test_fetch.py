@@ -26,6 +26,9 @@ async def test_sends_user_agent_and_gzip(feed_server: FeedServer, fetcher: Fetch
     feed_server.feeds["a"] = rss([("1", "One")])
     result = await fetcher.fetch(feed_server.url("gzip-feed/a"))
     assert result.body == feed_server.feeds["a"]  # decompressed by us
+    await fetcher.fetch(feed_server.url("feed/a"))
+    headers = feed_server.last_headers["a"]
+    assert headers["User-Agent"].startswith("Sitrep/") and headers["Accept-Encoding"] == "gzip"
 
 
 @pytest.mark.parametrize(

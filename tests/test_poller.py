@@ -130,6 +130,16 @@ async def test_gone_disables_at_once(feed_server, storage, poller) -> None:
     assert result.disabled and "gone" in result.disabled
 
 
+async def test_bozo_feed_with_entries_is_read_with_a_warning(feed_server, storage, poller) -> None:
+    body = rss([("1", "One"), ("2", "Two")]).replace(b"</channel>", b"<broken></channel>")
+    feed_server.feeds["bozo"] = body
+    feed = await storage.feeds.add(feed_server.url("feed/bozo"), datetime.now(UTC))
+    result = await poller.poll_feed(feed)
+    assert (result.outcome, result.new) == ("new", 2)
+    assert result.warning and "read despite errors" in result.warning
+    assert (await storage.feeds.get_by_id(feed.id)).last_error is None
+
+
 async def test_invalid_xml_is_a_failure_with_reason(feed_server, storage, poller) -> None:
     feed = await storage.feeds.add(feed_server.url("invalid"), datetime.now(UTC))
     result = await poller.poll_feed(feed)
