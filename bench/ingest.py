@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,11 +29,14 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.app import Tagging
 from bot.ingest.fetch import Fetcher, FetchLimits
 from bot.ingest.guard import AddressPolicy
 from bot.ingest.parse import FeedParseError, parse_feed
 from bot.ingest.poller import Poller
 from bot.ingest.schedule import PollPolicy
+from bot.settings import load_settings
+from main import build_tagging
 from storage import open_storage
 from storage.types import FeedState
 
@@ -58,7 +62,9 @@ def bare_feedparser(bodies: list[bytes]) -> tuple[float, int]:
     return time.perf_counter() - start, entries
 
 
-async def full_pipeline(bodies: list[bytes], folder: Path) -> tuple[float, int]:
+async def full_pipeline(
+    bodies: list[bytes], folder: Path, tagging: Tagging | None = None
+) -> tuple[float, int]:
     now = datetime.now(UTC)
     async with open_storage(folder / f"bench-{time.monotonic_ns()}.db") as storage:
         start, stored = time.perf_counter(), 0
@@ -68,22 +74,31 @@ async def full_pipeline(bodies: list[bytes], folder: Path) -> tuple[float, int]:
                 parsed = parse_feed(body, {}, feed.url, now)
             except FeedParseError:
                 continue
+            articles = parsed.articles
+            if tagging is not None:
+                tags = tagging.tag_batch([(a.title, a.summary) for a in articles])
+                articles = [replace(a, tags=t) for a, t in zip(articles, tags, strict=True)]
             state = FeedState(now, now, title=parsed.title)
+            version = tagging.version if tagging else None
             stored += len(
-                await storage.articles.store_fetch(feed.id, parsed.articles, state, now, True)
+                await storage.articles.store_fetch(feed.id, articles, state, now, True, version)
             )
         return time.perf_counter() - start, stored
 
 
-def bench_throughput(rounds: int) -> None:
+def bench_throughput(rounds: int, tagging: Tagging) -> None:
     bodies = [path.read_bytes() for path in sorted(CORPUS.glob("*.xml"))]
     megabytes = sum(map(len, bodies)) / 1e6
     with tempfile.TemporaryDirectory() as folder:
         bare = min(bare_feedparser(bodies) for _ in range(rounds))
         ours = min(asyncio.run(full_pipeline(bodies, Path(folder))) for _ in range(rounds))
+        tagged = min(
+            asyncio.run(full_pipeline(bodies, Path(folder), tagging)) for _ in range(rounds)
+        )
     rows = [
         ["bare feedparser.parse (baseline)", f"{bare[0]:.2f}", f"{megabytes / bare[0]:.2f}", f"{bare[1] / bare[0]:.0f}", "1.00"],
         ["parse + normalise + store (ours)", f"{ours[0]:.2f}", f"{megabytes / ours[0]:.2f}", f"{ours[1] / ours[0]:.0f}", f"{bare[0] / ours[0]:.2f}"],
+        ["parse + normalise + tag + store (ours)", f"{tagged[0]:.2f}", f"{megabytes / tagged[0]:.2f}", f"{tagged[1] / tagged[0]:.0f}", f"{bare[0] / tagged[0]:.2f}"],
     ]  # fmt: skip
     table(
         f"Throughput on real-feeds ({len(bodies)} files, {megabytes:.1f} MB; best of {rounds})",
@@ -183,7 +198,7 @@ def measure(run: object) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-async def sitrep_pass(db: Path, urls: list[str], warm: bool) -> int:
+async def sitrep_pass(db: Path, urls: list[str], warm: bool, tagging: Tagging) -> int:
     limits = FetchLimits(concurrency=32, per_host_concurrency=2)
     async with (
         open_storage(db) as storage,
@@ -191,12 +206,12 @@ async def sitrep_pass(db: Path, urls: list[str], warm: bool) -> int:
     ):
         if warm:
             await storage.feeds.add_many([(url, None) for url in urls], datetime.now(UTC))
-        poller = Poller(storage, fetcher, PollPolicy())
+        poller = Poller(storage, fetcher, PollPolicy(), tagger=tagging)
         results = await poller.poll(await poller.due_feeds(everything=True))
         return sum(result.new for result in results)
 
 
-def bench_polling(count: int) -> None:
+def bench_polling(count: int, tagging: Tagging) -> None:
     queue: multiprocessing.Queue[int] = multiprocessing.Queue()
     server = multiprocessing.Process(target=serve_feeds, args=(queue, count), daemon=True)
     server.start()
@@ -211,11 +226,11 @@ def bench_polling(count: int) -> None:
         with tempfile.TemporaryDirectory() as folder:
             db = Path(folder) / "poll.db"
             asyncio.run(
-                sitrep_pass(db, urls, warm=True)
+                sitrep_pass(db, urls, warm=True, tagging=tagging)
             )  # first poll: stores backlog, learns ETags
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             mid = asyncio.run(server_stats(port))
-            wall, cpu = measure(sitrep_pass(db, urls, warm=False))
+            wall, cpu = measure(sitrep_pass(db, urls, warm=False, tagging=tagging))
             after = asyncio.run(server_stats(port))
             peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     finally:
@@ -226,7 +241,7 @@ def bench_polling(count: int) -> None:
     ours_304 = after["not_modified"] - mid["not_modified"]
     rows = [
         ["bare aiohttp GETs (baseline)", f"{bare_wall:.2f}", f"{bare_cpu:.2f}", f"{bare_requests} ({bare_304} × 304)", "-", "1.00 / 1.00"],
-        ["Sitrep polling pass", f"{wall:.2f}", f"{cpu:.2f}", f"{ours_requests} ({ours_304} × 304)", f"{peak_kib / 1024:.0f} (before: {rss_before / 1024:.0f})", f"{wall / bare_wall:.2f} / {cpu / bare_cpu:.2f}"],
+        ["Sitrep polling pass (with tagging)", f"{wall:.2f}", f"{cpu:.2f}", f"{ours_requests} ({ours_304} × 304)", f"{peak_kib / 1024:.0f} (before: {rss_before / 1024:.0f})", f"{wall / bare_wall:.2f} / {cpu / bare_cpu:.2f}"],
     ]  # fmt: skip
     table(
         f"Polling pass over {count} loopback feeds, 90% answer 304 (targets: < 10 s wall, < 2 CPU-s)",
@@ -269,7 +284,7 @@ async def lag_during(work: object) -> list[float]:
     return lags
 
 
-async def lag_bench(entries: int) -> tuple[list[float], list[float], int]:
+async def lag_bench(entries: int, tagging: Tagging) -> tuple[list[float], list[float], int]:
     body = big_feed(entries)
 
     async def serve(request: web.Request) -> web.Response:
@@ -288,7 +303,7 @@ async def lag_bench(entries: int) -> tuple[list[float], list[float], int]:
             Fetcher(FetchLimits(), AddressPolicy(allow_private=True)) as fetcher,
         ):
             feed = await storage.feeds.add(f"http://127.0.0.1:{port}/big", datetime.now(UTC))
-            poller = Poller(storage, fetcher, PollPolicy())
+            poller = Poller(storage, fetcher, PollPolicy(), tagger=tagging)
             on_loop = await lag_during(_parse_on_loop(body))
             result_holder: list[int] = []
             ours = await lag_during(_poll(poller, feed, result_holder))
@@ -311,11 +326,11 @@ def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[98]
 
 
-def bench_lag(entries: int) -> None:
-    on_loop, ours, stored = asyncio.run(lag_bench(entries))
+def bench_lag(entries: int, tagging: Tagging) -> None:
+    on_loop, ours, stored = asyncio.run(lag_bench(entries, tagging))
     rows = [
         ["parse on the event loop (baseline)", f"{max(on_loop):.1f}", f"{p99(on_loop):.1f}", str(len(on_loop))],
-        ["Sitrep poll (fetch, parse off-loop, store)", f"{max(ours):.1f}", f"{p99(ours):.1f}", str(len(ours))],
+        ["Sitrep poll (fetch; parse and tag off-loop; store)", f"{max(ours):.1f}", f"{p99(ours):.1f}", str(len(ours))],
     ]  # fmt: skip
     table(
         f"Event-loop lag while a {entries:,}-entry feed is polled ({stored} stored; target max < 100 ms)",
@@ -332,9 +347,10 @@ def main() -> None:
     print(
         f"Python {sys.version.split()[0]}, feedparser {feedparser.__version__}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
-    bench_throughput(1 if args.quick else 3)
-    bench_polling(args.feeds)
-    bench_lag(5000)
+    tagging = build_tagging(load_settings(environ={}))  # the real pipeline tags what it stores
+    bench_throughput(1 if args.quick else 3, tagging)
+    bench_polling(args.feeds, tagging)
+    bench_lag(5000, tagging)
 
 
 if __name__ == "__main__":
