@@ -27,6 +27,7 @@ from bot.cli import articles as articles_cli
 from bot.cli import feeds as feeds_cli
 from bot.cli import fetch as fetch_cli
 from bot.cli import tagging as tagging_cli
+from bot.console.session import help_text as console_help_text
 from bot.errors import UserError
 from bot.ingest.feedlist import FeedListError, load_seed_feeds
 from bot.ingest.fetch import Fetcher, FetchLimits
@@ -94,7 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run_parser = commands.add_parser(
-        "run", help="run the bot: Discord with DISCORD_TOKEN, console otherwise"
+        "run",
+        help="run the bot: Discord with DISCORD_TOKEN, console otherwise",
+        description="Polls feeds on a schedule and serves the slash commands: in Discord when "
+        "DISCORD_TOKEN is set, else at a console prompt (on a terminal).",
+        epilog=console_help_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run_parser.add_argument(
         "--sync-global",
