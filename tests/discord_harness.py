@@ -37,7 +37,7 @@ import pytest
 import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from tests.discord_server import DEFAULT_TOKEN, FakeDiscord
+from tests.discord_fake import DEFAULT_TOKEN, FakeDiscord
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
 

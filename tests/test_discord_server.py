@@ -15,19 +15,19 @@ import pytest
 from discord import app_commands
 
 from tests import discord_harness
-from tests.discord_harness import (
-    LoopbackOnlyResolver,
-    fake_discord_server,
-    running_client,
-    start_client,
-)
-from tests.discord_server import (
+from tests.discord_fake import (
     EPHEMERAL,
     MANAGE_GUILD,
     MISSING_PERMISSIONS,
     UNKNOWN_CHANNEL,
     FakeDiscord,
     pings,
+)
+from tests.discord_harness import (
+    LoopbackOnlyResolver,
+    fake_discord_server,
+    running_client,
+    start_client,
 )
 
 fake_discord = discord_harness.fake_discord  # the harness's fixture, made visible here

@@ -50,15 +50,28 @@ class SitrepBot(commands.Bot):
     async def _sync_commands(self) -> None:
         """To the configured guilds (instant); globally only when asked (slow to propagate)."""
         for guild_id in self._guild_ids:
-            guild = discord.Object(id=guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to guild %s", len(synced), guild_id)
+            await self._sync_guild(guild_id)
         if self._sync_globally:
             synced = await self.tree.sync()
             log.info("synced %d commands globally", len(synced))
         if not self._guild_ids and not self._sync_globally:
             log.warning("no discord.guild_ids configured: slash commands were not synced")
+
+    async def _sync_guild(self, guild_id: int) -> None:
+        guild = discord.Object(id=guild_id)
+        self.tree.copy_global_to(guild=guild)
+        try:
+            synced = await self.tree.sync(guild=guild)
+        except discord.Forbidden:
+            # A wrong id in discord.guild_ids, or a guild that never invited the bot with the
+            # applications.commands scope: say which, and keep serving the other guilds.
+            log.error(
+                "cannot sync commands to guild %s: the bot is not in it or was invited without "
+                "the applications.commands scope; check discord.guild_ids",
+                guild_id,
+            )
+            return
+        log.info("synced %d commands to guild %s", len(synced), guild_id)
 
     async def close(self) -> None:
         if self.scheduler.running:

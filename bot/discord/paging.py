@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import discord
 
 from bot.commands.service import Commands
 from bot.commands.views import LookupPage
 from bot.discord import render
-from bot.discord.respond import NO_PINGS, send_error
+from bot.discord.respond import NO_PINGS, report_error, send_error
 
 PAGE_TIMEOUT_SECONDS = 600
 
@@ -53,6 +54,11 @@ class LookupPager(discord.ui.View):
         self, interaction: discord.Interaction, button: discord.ui.Button[LookupPager]
     ) -> None:
         await self._turn(interaction, +1)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        await report_error(interaction, error, "lookup page button")
 
     async def on_timeout(self) -> None:
         for item in self.children:

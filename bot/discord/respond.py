@@ -79,15 +79,21 @@ def user_message(error: BaseException) -> str | None:
 async def on_tree_error(
     interaction: discord.Interaction, error: discord.app_commands.AppCommandError
 ) -> None:
-    """The central handler: user errors get their message, bugs a generic one and a log line."""
+    """The central handler for slash commands."""
     command = interaction.command.qualified_name if interaction.command else "?"
+    await report_error(interaction, error, f"command /{command}")
+
+
+async def report_error(interaction: discord.Interaction, error: Exception, what: str) -> None:
+    """User errors get their message, bugs a generic one and a log line. Buttons use it too:
+    discord.py sends their errors to View.on_error, not to the command tree's handler."""
     message = user_message(error)
     if message is None:
-        log.error("command /%s failed", command, exc_info=error)
+        log.error("%s failed", what, exc_info=error)
         message = "Something went wrong on our side; it has been logged. Try again shortly."
     else:
-        log.info("command /%s refused for user %s: %s", command, interaction.user.id, message)
+        log.info("%s refused for user %s: %s", what, interaction.user.id, message)
     try:
         await send_error(interaction, message)
     except discord.HTTPException:
-        log.warning("could not deliver the error for /%s", command, exc_info=True)
+        log.warning("could not deliver the error for %s", what, exc_info=True)

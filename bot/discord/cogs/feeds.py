@@ -49,7 +49,8 @@ class FeedsCog(commands.Cog):
     @feed.command(name="remove", description="Remove a feed and its articles (Manage Server)")
     @app_commands.describe(feed="The feed to remove")
     async def remove(self, interaction: discord.Interaction, feed: str) -> None:
-        notice = await self.bot.service.remove_feed(feed, can_manage=can_manage(interaction))
+        removal = self.bot.service.remove_feed(feed, can_manage=can_manage(interaction))
+        notice = await fast_or_deferred(interaction, removal)  # deletes articles: can be slow
         await send(interaction, render.notice(notice))
 
     @remove.autocomplete("feed")

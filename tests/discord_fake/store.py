@@ -1,0 +1,150 @@
+"""Messages as the server keeps them: creating, editing, attachments, deleting, echo events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from tests.discord_fake.base import ServerBase
+from tests.discord_fake.constants import (
+    ATTACHMENT_SIZE_LIMIT,
+    DM_CHANNEL,
+    EPHEMERAL,
+    INTENT_DIRECT_MESSAGES,
+    INTENT_GUILD_MESSAGES,
+    LOADING,
+    Json,
+)
+from tests.discord_fake.limits import pings
+from tests.discord_fake.model import FakeChannel, FakeUser, iso_now
+from tests.discord_fake.state import RecordedFile
+
+
+class MessageStore(ServerBase):
+    """Messages and DM channels as the server keeps them; REST routes and user actions share it."""
+
+    async def _dm_channel(self, user: FakeUser) -> FakeChannel:
+        if user.id not in self.dm_channels:
+            self.dm_channels[user.id] = FakeChannel(
+                self.snowflakes.next(), "", DM_CHANNEL, recipient=user
+            )
+        return self.dm_channels[user.id]
+
+    def _too_large(self, files: Sequence[RecordedFile]) -> bool:
+        return len(files) > 10 or sum(len(f.data) for f in files) > ATTACHMENT_SIZE_LIMIT
+
+    def _new_message(
+        self,
+        channel_id: int,
+        payload: Json,
+        files: Sequence[RecordedFile],
+        *,
+        author: FakeUser,
+        flags: int = 0,
+        kind: int = 0,
+    ) -> Json:
+        message_id = self.snowflakes.next()
+        message: Json = {
+            "id": str(message_id),
+            "channel_id": str(channel_id),
+            "type": kind,
+            "author": author.payload(),
+            "content": payload.get("content") or "",
+            "timestamp": iso_now(),
+            "edited_timestamp": None,
+            "tts": bool(payload.get("tts", False)),
+            "mention_everyone": "@everyone" in pings(payload) or "@here" in pings(payload),
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": self._attachments(channel_id, payload.get("attachments"), files, []),
+            "embeds": [_normalise_embed(e) for e in payload.get("embeds") or []],
+            "components": payload.get("components") or [],
+            "pinned": False,
+            "flags": flags | (int(payload.get("flags") or 0) & ~(EPHEMERAL | LOADING)),
+        }
+        self.messages[message_id] = message
+        return message
+
+    def _update_message(
+        self, message: Json, payload: Json, files: Sequence[RecordedFile], *, edited: bool = True
+    ) -> Json:
+        for key in ("content", "components"):
+            if key in payload:
+                message[key] = (
+                    payload[key] if payload[key] is not None else ("" if key == "content" else [])
+                )
+        if "embeds" in payload:
+            message["embeds"] = [_normalise_embed(e) for e in payload["embeds"] or []]
+        if "attachments" in payload or files:
+            channel_id = int(message["channel_id"])
+            message["attachments"] = self._attachments(
+                channel_id, payload.get("attachments"), files, message["attachments"]
+            )
+        message["flags"] = int(message["flags"]) & ~LOADING
+        if edited:
+            message["edited_timestamp"] = iso_now()
+        return message
+
+    def _attachments(
+        self,
+        channel_id: int,
+        entries: list[Json] | None,
+        files: Sequence[RecordedFile],
+        existing: list[Json],
+    ) -> list[Json]:
+        """payload attachments reference kept attachments by id and new files by index."""
+        by_field = {f.field: f for f in files}
+        kept = {a["id"]: a for a in existing}
+        if entries is None:
+            entries = [{"id": i} for i in range(len(files))]
+            result = list(existing)
+        else:
+            result = []
+        for entry in entries:
+            if str(entry.get("id")) in kept:
+                result.append(kept[str(entry["id"])])
+                continue
+            upload = by_field.get(f"files[{entry.get('id')}]")
+            if upload is None:
+                continue
+            attachment_id = self.snowflakes.next()
+            self.attachments[attachment_id] = upload.data
+            filename = entry.get("filename") or upload.filename
+            url = f"{self.base_url}/attachments/{channel_id}/{attachment_id}/{quote(filename)}"
+            result.append(
+                {
+                    "id": str(attachment_id),
+                    "filename": filename,
+                    "size": len(upload.data),
+                    "url": url,
+                    "proxy_url": url,
+                    "content_type": upload.content_type,
+                    "description": entry.get("description"),
+                }
+            )
+        return result
+
+    def _remove_message(self, message: Json) -> None:
+        self.deleted_messages[int(message["id"])] = self.messages.pop(int(message["id"]))
+
+    async def _echo(self, event: str, message: Json) -> None:
+        """MESSAGE_* events as Discord sends them for the bot's own messages, if subscribed."""
+        session = self.session
+        if (
+            not self.echo_message_events
+            or session is None
+            or int(message.get("flags", 0)) & EPHEMERAL
+        ):
+            return
+        _, guild = self.find_channel(int(message["channel_id"]))
+        intent = INTENT_GUILD_MESSAGES if guild else INTENT_DIRECT_MESSAGES
+        if not session.identify.get("intents", 0) & intent:
+            return
+        data = dict(message)
+        if guild is not None:
+            data["guild_id"] = str(guild.id)
+        await session.dispatch(event, data)
+
+
+def _normalise_embed(embed: Json) -> Json:
+    return {"type": "rich", **embed}
