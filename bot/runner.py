@@ -87,18 +87,18 @@ async def run(app: App, args: argparse.Namespace, out: TextIO) -> int:
 async def run_console_mode(
     app: App, service: Commands, scheduler: AsyncIOScheduler, stop: asyncio.Event, out: TextIO
 ) -> int:
-    """On a terminal a prompt serves the slash commands; without one (a container) it polls."""
+    """Commands are read from stdin (a terminal or a pipe). /quit stops; so does the end of
+    input on a terminal (Ctrl-D). A pipe that ends, or no stdin at all (a container), leaves
+    the scheduler polling until a signal."""
     scheduler.start()
     out.write(f"Sitrep console mode, database {app.storage.path}. Stop with Ctrl-C or /quit.\n")
     out.flush()
-    console = None
-    if sys.stdin.isatty():
-        console = asyncio.create_task(_console_then_stop(ConsoleSession(service, out), out, stop))
+    session = ConsoleSession(service, out)
+    console = asyncio.create_task(_console(session, out, stop, sys.stdin.isatty()))
     try:
         await stop.wait()
     finally:
-        if console is not None:
-            console.cancel()
+        console.cancel()
     return 0
 
 
@@ -126,10 +126,10 @@ async def run_discord(
     return 0
 
 
-async def _console_then_stop(session: ConsoleSession, out: TextIO, stop: asyncio.Event) -> None:
-    try:
-        await run_console(session, stdin_lines(), out)
-    finally:
+async def _console(
+    session: ConsoleSession, out: TextIO, stop: asyncio.Event, terminal: bool
+) -> None:
+    if await run_console(session, stdin_lines(), out) or terminal:
         stop.set()
 
 

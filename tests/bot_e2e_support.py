@@ -149,7 +149,8 @@ def strings(value: Any) -> Iterator[str]:
 def check_everything_sent(server: FakeDiscord) -> None:
     """Discord refused nothing, every interaction was acknowledged in time, and no message could
     ping anyone, show a raw mention or link anywhere but http(s)."""
-    refused = [r.summary() for r in server.requests if r.status >= 400]
+    # A 429 is not a refusal: discord.py waits and retries, and the retry must then succeed.
+    refused = [r.summary() for r in server.requests if r.status >= 400 and r.status != 429]
     assert not refused, f"Discord refused: {refused}"
     assert not server.unhandled
     unanswered = [s.payload["data"] for s in server.interactions.values() if s.acked_type is None]

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -387,3 +388,60 @@ async def test_close_stops_the_scheduler_and_the_client(sitrep: Sitrep) -> None:
     await asyncio.wait_for(sitrep.task, timeout=5)
     assert sitrep.task.done() and sitrep.task.exception() is None
     assert sitrep.bot.is_closed()
+
+
+# --- hostile feed names, big pages, rate limits -----------------------------------------------
+
+NASTY_FEED_TITLE = "@everyone <@&123> **Breaking** __News__ <@123456789012345678>"
+
+
+def _iraq_feed(now: datetime, count: int, title: str) -> bytes:
+    items = [(f"iraq-{n}", f"Clashes near Erbil and Mosul leave Iraqi forces on alert, report {n} " * 3)
+             for n in range(count)]  # fmt: skip
+    body = rss(items, title=title)
+    return body.replace(b"Mon, 02 Nov 2026 09:00:00 GMT", format_datetime(now).encode())
+
+
+async def test_a_hostile_feed_title_never_pings_and_is_escaped(
+    app: App, feed_server: FeedServer
+) -> None:
+    now = datetime.now(UTC)
+    feed_server.feeds["nasty"] = _iraq_feed(
+        now, 2, NASTY_FEED_TITLE.replace("<", "&lt;").replace(">", "&gt;")
+    )
+    feed = await app.storage.feeds.add(
+        feed_server.url("feed/nasty"), now
+    )  # no name: the feed's own title shows
+    assert (await app.poller.poll_feed(feed)).new == 2
+    async with running_sitrep(app) as running:
+        sent = await running.server.dispatch_slash_command("lookup", {"region": "Iraq"})
+        embed = only_embed(await sent.reply())
+        assert "\\*\\*Breaking\\*\\*" in embed["description"]  # markdown shown, not applied
+        check_everything_sent(running.server)  # allowed_mentions empty, no raw mention sent
+
+
+async def test_a_forty_article_lookup_respects_every_limit(
+    app: App, feed_server: FeedServer
+) -> None:
+    now = datetime.now(UTC)
+    feed_server.feeds["many"] = _iraq_feed(now, 40, "Many")
+    feed = await app.storage.feeds.add(feed_server.url("feed/many"), now, "Many")
+    assert (await app.poller.poll_feed(feed)).new == 40
+    async with running_sitrep(app) as running:
+        sent = await running.server.dispatch_slash_command(
+            "lookup", {"region": "Iraq", "limit": 25}
+        )
+        embed = only_embed(await sent.reply())
+        assert len(embed["description"]) <= 4096 and len(embed["title"]) <= 256
+        assert "40 articles" in embed["footer"]["text"]
+        check_everything_sent(running.server)  # the fake server refuses anything over a limit
+
+
+async def test_a_rate_limited_reply_is_retried_and_nothing_is_lost(sitrep: Sitrep) -> None:
+    server = sitrep.server
+    server.rate_limit("POST", "/interactions/{interaction_id}/{token}/callback", retry_after=0.2)
+    sent = await server.dispatch_slash_command("lookup", {"region": "Iraq"})
+    reply = await sent.reply()
+    assert "Erbil" in only_embed(reply)["description"]
+    statuses = [r.status for r in server.requests if r.route and r.route.endswith("/callback")]
+    assert statuses == [429, 200] or statuses == [429, 204], statuses

@@ -43,3 +43,29 @@ async def test_run_polls_then_stops_cleanly(
     with sqlite3.connect(tmp_path / "s.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+
+
+async def test_console_mode_driven_through_stdin(tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.feeds["w"] = rss([("1", "Kataib Hezbollah claims drone strike near Erbil")])
+    seed = tmp_path / "feeds.toml"
+    seed.write_text(f'[[feed]]\nurl = "{feed_server.url("feed/w")}"\nname = "Wire"\n')
+    env = {**os.environ, "SITREP_STORAGE_PATH": str(tmp_path / "s.db"), "SITREP_STORAGE_SEED_FEEDS": str(seed),
+           "SITREP_FETCH_ALLOW_PRIVATE_ADDRESSES": "1", "SITREP_LOG_LEVEL": "INFO"}  # fmt: skip
+    env.pop("DISCORD_TOKEN", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "main.py", "run", cwd=ROOT, env=env, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None and process.stdin is not None
+    async with asyncio.timeout(60):
+        while b"polled 1 feeds" not in (line := await process.stderr.readline()):
+            assert line, "run exited before its first poll"
+    commands = "/feed list\n/lookup region:Irak\n/lookup actor:KH since:3650d\n/status\n/quit\n"
+    async with asyncio.timeout(30):
+        out, _ = await process.communicate(commands.encode())
+    text = out.decode()
+    assert process.returncode == 0
+    assert "#1  Wire  [ok]" in text
+    assert 'error: Unknown region "Irak". Did you mean: Iraq' in text
+    assert "Kataib Hezbollah claims drone strike near Erbil" in text
+    assert "Jobs:" in text and "poll-feeds" in text

@@ -108,12 +108,13 @@ async def stdin_lines() -> AsyncIterator[str]:
         yield line
 
 
-async def run_console(session: ConsoleSession, lines: AsyncIterator[str], out: TextIO) -> None:
-    """Prompt, read, run, until /quit or end of input."""
+async def run_console(session: ConsoleSession, lines: AsyncIterator[str], out: TextIO) -> bool:
+    """Prompt, read, run, until /quit (True) or the end of input (False)."""
     out.write(help_text() + "\n" + PROMPT)
     out.flush()
     async for line in lines:
         if not await session.handle(line):
-            return
+            return True
         out.write(PROMPT)
         out.flush()
+    return False
