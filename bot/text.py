@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_WHITESPACE = re.compile(r"\s+")
 _TAG_LIKE = re.compile(r"</?[A-Za-z][^<>]*>")
 # Content of these elements is never text a reader should see.
 _SKIPPED_ELEMENTS = frozenset({"script", "style", "head", "title", "noscript", "template", "svg"})
@@ -52,7 +51,7 @@ class _TextExtractor(HTMLParser):
 
 def fold_whitespace(text: str) -> str:
     """Collapse every run of whitespace (newlines, tabs, NBSP) into one space and trim."""
-    return _WHITESPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() splits on every Unicode space, like \s+
 
 
 def html_to_text(markup: str) -> str:

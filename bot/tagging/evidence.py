@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
+from operator import attrgetter
 from typing import TypeVar
 
 from bot.tagging.lexicon import CountryMeaning
@@ -65,6 +67,8 @@ Item = TypeVar("Item", CountryEvidence, ActorEvidence)
 
 def corroborated(items: list[Item], key: Callable[[Item], str]) -> list[Item]:
     """An acronym read in an ALL-CAPS field counts only if the same target shows up otherwise."""
+    if not any(item.hit.shouted for item in items):  # the usual case
+        return items
     confirmed = {key(item) for item in items if not item.hit.shouted}
     return [item for item in items if not item.hit.shouted or key(item) in confirmed]
 
@@ -115,15 +119,32 @@ def actor_home(code: str, actor: ActorEvidence) -> CountryEvidence:
     return CountryEvidence(code, "mention", "actor", actor.hit, ACTOR_HOME_WEIGHT)
 
 
+# The first of LOCATION_TIERS each strength is in. The tiers are nested, so a country's best
+# evidence says from which tier on it counts as located.
+_FIRST_TIER = {
+    strength: min(i for i, tier in enumerate(LOCATION_TIERS) if strength in tier)
+    for strength in LOCATION_TIERS[-1]
+}
+assert all(a <= b for a, b in pairwise(LOCATION_TIERS)), "location tiers must be nested"
+
+
 def location_countries(by_country: Mapping[str, list[CountryEvidence]]) -> set[str]:
     """Which countries the article is located in, by the best evidence available (see
     LOCATION_TIERS). When nothing places the article but a state acts in it ("Turkish
     government imposes curfew"), the first state named, the subject of the story, is the best
     guess."""
-    for accepted in LOCATION_TIERS:
-        found = {code for code, items in by_country.items() if _locates(items, accepted)}
-        if found:
-            return found
+    best: dict[str, int] = {}  # country -> the first tier that locates it
+    for code, items in by_country.items():
+        tiers = [
+            _FIRST_TIER[item.strength]
+            for item in items
+            if item.role == "location" and item.strength in _FIRST_TIER
+        ]
+        if tiers:
+            best[code] = min(tiers)
+    if best:
+        first = min(best.values())
+        return {code for code, tier in best.items() if tier == first}
     acting = [
         (item.hit.start, code)
         for code, items in by_country.items()
@@ -133,15 +154,18 @@ def location_countries(by_country: Mapping[str, list[CountryEvidence]]) -> set[s
     return {min(acting)[1]} if acting else set()
 
 
-def _locates(items: Iterable[CountryEvidence], accepted: frozenset[str]) -> bool:
-    return any(item.role == "location" and item.strength in accepted for item in items)
-
-
 def evidence_of(hits: Iterable[Hit], text: ArticleText) -> tuple[Evidence, ...]:
     """Evidence records for the hits, once each, in text order."""
     unique = {(hit.field, hit.field_start): hit for hit in hits}
-    ordered = sorted(unique.values(), key=lambda hit: hit.start)
-    return tuple(Evidence(text.joined[h.start : h.end], h.field, h.field_start) for h in ordered)
+    ordered = sorted(unique.values(), key=attrgetter("start"))
+    return tuple(_evidence(hit, text) for hit in ordered)
+
+
+def _evidence(hit: Hit, text: ArticleText) -> Evidence:
+    """The hit's Evidence record, shared by every tag citing it (an actor and its country)."""
+    if hit.evidence is None:
+        hit.evidence = Evidence(text.joined[hit.start : hit.end], hit.field, hit.field_start)
+    return hit.evidence
 
 
 def country_tag(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.tagging.lexicon import KeyEntry, Lexicon, Meaning
 from bot.tagging.normalize import Normaliser
-from storage.types import TagField
+from storage.types import Evidence, TagField
 
 SEPARATOR = " | "
 _WORD = re.compile(r"[A-Za-z]{4,}")
@@ -38,10 +38,11 @@ class Hit:
     start: int  # in the joined text
     end: int
     entry: KeyEntry
-    meanings: list[Meaning]
+    meanings: list[Meaning]  # may be the lexicon entry's own list: read, never change
     field: TagField
     field_start: int
     shouted: bool = False  # an acronym read in an ALL-CAPS field: needs corroboration
+    evidence: Evidence | None = None  # made once, when a tag first cites the hit
 
 
 @dataclass(slots=True)
@@ -52,16 +53,16 @@ class ArticleText:
     folded: str
     lowered: str
     body_start: int
-    shouting: tuple[bool, bool]  # title, body written in capitals
     matched_context: set[str] = field(default_factory=set)
-
-    def field_of(self, start: int) -> tuple[TagField, int]:
-        if start < self.body_start:
-            return "title", start - 1
-        return "body", start - self.body_start
+    capitals: tuple[bool, bool] | None = None  # title, body shouting; see `is_shouting`
 
     def is_shouting(self, start: int) -> bool:
-        return self.shouting[start >= self.body_start]
+        """Is the field written in capitals? Only acronyms and context words ask, so it is
+        worked out on the first question, for both fields."""
+        if self.capitals is None:
+            title = self.folded[1 : self.body_start - len(SEPARATOR)]
+            self.capitals = (_shouting(title), _shouting(self.folded[self.body_start : -1]))
+        return self.capitals[start >= self.body_start]
 
     def is_title_case(self, start: int) -> bool:
         """Is the match in a Title Case headline? (Bodies are sentences.) Asked rarely."""
@@ -90,10 +91,9 @@ def prepare(title: str, body: str, normaliser: Normaliser) -> ArticleText:
     joined = f" {title}{SEPARATOR}{body} "
     folded, lowered = normaliser.fold_and_lower(joined)
     # The separator's "|" must survive folding so that no key spans title and body.
-    lowered = lowered[: len(title) + 2] + "|" + lowered[len(title) + 3 :]
-    folded_title, folded_body = folded[1 : len(title) + 1], folded[len(title) + 4 : -1]
-    shouting = (_shouting(folded_title), _shouting(folded_body))
-    return ArticleText(joined, folded, lowered, len(title) + len(SEPARATOR) + 1, shouting)
+    bar = len(title) + 2
+    lowered = f"{lowered[:bar]}|{lowered[bar + 1 :]}"
+    return ArticleText(joined, folded, lowered, len(title) + len(SEPARATOR) + 1)
 
 
 def _has_upper(text: str) -> bool:
@@ -108,14 +108,16 @@ _WORDLIKE = frozenset({
 })  # fmt: skip
 
 
-def _case_valid(entry: KeyEntry, span: str, shouting: bool) -> tuple[list[Meaning], bool]:
+def _case_valid(
+    entry: KeyEntry, span: str, text: ArticleText, start: int
+) -> tuple[list[Meaning], bool]:
     """Meanings the written form allows, and whether they rest on an acronym in capitals."""
     valid: list[Meaning] = []
     shouted = False
-    exact = entry.exact.get(span) if entry.exact else None
+    exact = entry.exact.get(span)
     if exact:
         valid.extend(exact)
-        shouted = shouting and span.replace(" ", "") in _WORDLIKE
+        shouted = span.replace(" ", "") in _WORDLIKE and text.is_shouting(start)
     if entry.meanings and _has_upper(span):
         valid.extend(entry.meanings)
         shouted = shouted and not entry.meanings
@@ -131,30 +133,52 @@ def _note_context(text: ArticleText, entry: KeyEntry, span: str, start: int) -> 
 def find_hits(text: ArticleText, lexicon: Lexicon) -> list[Hit]:
     """Every whole-word match with at least one meaning its case allows."""
     hits = []
-    entries = lexicon.entries
-    for last, index in lexicon.automaton.iter(text.lowered):
+    entries, folded, body_start = lexicon.entries, text.folded, text.body_start
+    noted = text.matched_context
+    # The hot loop of the tagger. Most automaton matches are words that mean something only
+    # when written in a certain case ("is" for IS, "chad" for Chad), so those tests come first
+    # and cost a lookup or a comparison.
+    for end, index in lexicon.automaton.iter(text.lowered):  # the padded key's last space
         entry = entries[index]
-        end = last  # the padded key ends with a space at `last`
-        start = end - len(entry.key)
-        span = text.folded[start:end]
-        if entry.context_forms:
+        key = entry.key
+        start = end - len(key)
+        span = folded[start:end]
+        if entry.context_forms and key not in noted:
             _note_context(text, entry, span, start)
-        meanings, shouted = _case_valid(entry, span, text.is_shouting(start))
-        if meanings:
-            field_name, field_start = text.field_of(start)
-            hits.append(Hit(start, end, entry, meanings, field_name, field_start, shouted))
+        if entry.exact and span in entry.exact:
+            meanings, shouted = _case_valid(entry, span, text, start)
+        elif entry.meanings and span != key:  # `span` lower-cased is `key`: so it has a capital
+            meanings, shouted = entry.meanings, False
+        else:
+            continue
+        if start < body_start:  # the title starts after the joined text's leading space
+            hits.append(Hit(start, end, entry, meanings, "title", start - 1, shouted))
+        else:
+            hits.append(Hit(start, end, entry, meanings, "body", start - body_start, shouted))
     return hits
 
 
 def longest_matches(hits: list[Hit]) -> list[Hit]:
     """Keep the longest of overlapping matches ("Kataib Hezbollah" over "Hezbollah"), in text
     order. Ties go to the earlier match."""
+    if _disjoint(hits):  # the usual case: nothing to choose, and already in text order
+        return hits
     chosen: list[Hit] = []
     for hit in sorted(hits, key=lambda h: (h.start - h.end, h.start)):
         if all(hit.end <= other.start or hit.start >= other.end for other in chosen):
             chosen.append(hit)
     chosen.sort(key=lambda h: h.start)
     return chosen
+
+
+def _disjoint(hits: list[Hit]) -> bool:
+    """Does each hit start after the previous one ends? (`find_hits` reports them by end.)"""
+    previous_end = 0
+    for hit in hits:
+        if hit.start < previous_end:
+            return False
+        previous_end = hit.end
+    return True
 
 
 def _unknown_name(word: str) -> bool:
@@ -166,7 +190,11 @@ def _glued_to_unknown(hit: Hit, text: ArticleText, starts: set[int], ends: set[i
     """A name fused by a hyphen to a capitalised word that is no name itself is part of a longer
     unknown name: "Cali" in "Xaaji-Cali", "Pobe" in "Pobe-Mengao". Lower-case neighbours are
     modifiers ("Iranian-backed", "pro-Houthi") and known neighbours make pairs ("Greek-Turkish")."""
-    before = _GLUED_BEFORE.search(text.joined, max(0, hit.start - 40), hit.start)
+    # `$` also matches before a final newline, so the hyphen is one of the last two characters.
+    near = text.joined[max(0, hit.start - 2) : hit.start]
+    before = None
+    if any(hyphen in near for hyphen in _HYPHENS):
+        before = _GLUED_BEFORE.search(text.joined, max(0, hit.start - 40), hit.start)
     if before and _unknown_name(before.group(1)) and before.end(1) not in ends:
         return True
     after = _GLUED_AFTER.match(text.joined, hit.end)
@@ -175,7 +203,7 @@ def _glued_to_unknown(hit: Hit, text: ArticleText, starts: set[int], ends: set[i
 
 def drop_glued(hits: list[Hit], text: ArticleText) -> list[Hit]:
     """Remove names glued to unknown capitalised words (see `_glued_to_unknown`)."""
-    if not any(c in text.joined for c in _HYPHENS):
+    if not hits or not any(c in text.joined for c in _HYPHENS):
         return hits
     starts = {hit.start for hit in hits}
     ends = {hit.end for hit in hits}

@@ -118,25 +118,30 @@ _TOPIC = re.compile(
     r"(?:war|ceasefire|conflict|crisis|situation|truce|peace|fighting|aid) in (?:the )?$"
 )
 _WINDOW = 60
-_SPACES = re.compile(r" {2,}")
-# Every "before" pattern above ends with one of these words (then maybe "the"): a cheap test
-# that skips the regular expressions for most matches.
-_PARTY_LAST_WORDS = frozenset({
-    "of", "from", "to", "into", "through", "via", "with", "between", "pro", "anti", "non", "and",
-    "in", "by", "for", "against", "over", "neighbouring", "neighboring", "warn", "warns",
-    "warned", "threaten", "threatens", "threatened", "accuse", "accuses", "accused", "urge",
-    "urges", "urged", "condemn", "condemns", "condemned", "slam", "slams", "slammed", "blame",
-    "blames", "blamed", "sanction", "sanctions", "sanctioned", "criticises", "criticised",
-    "criticizes", "criticized", "punish", "punishes", "punished",
-})  # fmt: skip
+# The words each "before" pattern above can end with (then maybe "the"). Searching a window
+# with a regular expression that ends in `$` tries every start position, so `_named_as_party`
+# only searches with the patterns that can end with the word actually before the match, and
+# with none for most matches.
+_ENDINGS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (_ORGAN_OF, ("of", "from", "and")),
+    (_MOVEMENT, ("from", "to", "into", "through", "via", "neighbouring", "neighboring")),
+    (_RELATION, ("with", "between", "to", "and")),
+    (_PRO_ANTI, ("pro", "anti", "non")),
+    (_ADDRESSEE, (
+        "warn", "warns", "warned", "threaten", "threatens", "threatened", "accuse", "accuses",
+        "accused", "urge", "urges", "urged", "condemn", "condemns", "condemned", "slam", "slams",
+        "slammed", "blame", "blames", "blamed", "sanction", "sanctions", "sanctioned",
+        "criticises", "criticised", "criticizes", "criticized", "punish", "punishes", "punished",
+        "against", "to", "for", "by", "with",
+    )),
+    (_TOPIC, ("in",)),
+)  # fmt: skip
+_BEFORE_PARTY: dict[str, re.Pattern[str]] = {
+    word: re.compile("|".join(f"(?:{p.pattern})" for p, words in _ENDINGS if word in words))
+    for word in {word for _, words in _ENDINGS for word in words}
+}
 _LOCATIVE_WORDS = frozenset(
     {"in", "at", "near", "inside", "outside", "across", "throughout", "within"}
-)
-_BEFORE_PARTY = re.compile(
-    "|".join(
-        f"(?:{pattern.pattern})"
-        for pattern in (_ORGAN_OF, _MOVEMENT, _RELATION, _PRO_ANTI, _ADDRESSEE, _TOPIC)
-    )
 )
 
 
@@ -151,9 +156,15 @@ def _last_word(before: str) -> str:
 def _context(lowered: str, start: int, end: int) -> tuple[str, str]:
     """The text just before and after a match, runs of spaces folded ("U.S. envoy" reads
     "u s  envoy" once punctuation is gone)."""
-    before = _SPACES.sub(" ", lowered[max(0, start - _WINDOW) : start])
-    after = _SPACES.sub(" ", lowered[end : end + _WINDOW])
-    return before, after
+    before = _squeeze(lowered[max(0, start - _WINDOW) : start])
+    return before, _squeeze(lowered[end : end + _WINDOW])
+
+
+def _squeeze(window: str) -> str:
+    """Runs of spaces as one space. Runs are short, so `replace` beats a regular expression."""
+    while "  " in window:
+        window = window.replace("  ", " ")
+    return window
 
 
 def speaks(after: str) -> bool:
@@ -174,9 +185,8 @@ def _named_as_party(before: str, after: str) -> bool:
     Israel"), topic ("talks on the war in Sudan") or the far side of a border."""
     if _PARTY_SUFFIX.match(after):
         return True
-    if _last_word(before) not in _PARTY_LAST_WORDS:
-        return False
-    return _BEFORE_PARTY.search(before) is not None
+    before_party = _BEFORE_PARTY.get(_last_word(before))
+    return before_party is not None and before_party.search(before) is not None
 
 
 def role_of(lowered: str, start: int, end: int, strength: str) -> str:

@@ -49,7 +49,7 @@ _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")  # "&amp;" but not 
 def _as_text(field: str) -> str:
     """Plain text is used as given (so evidence offsets point into it); markup and entities
     are cleaned with `html_to_text` first (offsets then point into the cleaned text)."""
-    if "<" in field or _ENTITY.search(field):
+    if "<" in field or ("&" in field and _ENTITY.search(field)):
         return html_to_text(field)
     return field
 
@@ -69,8 +69,12 @@ class Tagger:
 
     def tag(self, title: str, summary: str) -> ArticleTags:
         text = prepare(_as_text(title), _as_text(summary), self._normaliser)
-        hits = drop_glued(longest_matches(find_hits(text, self._lexicon)), text)
-        hits = [hit for hit in hits if not self._is_person_name(hit, text, hits)]
+        hits = find_hits(text, self._lexicon)
+        if not hits:  # most feed items name nothing we know: skip the rules
+            return ArticleTags()
+        hits = drop_glued(longest_matches(hits), text)
+        if any(hit.entry.person_name for hit in hits):
+            hits = [hit for hit in hits if not self._is_person_name(hit, text, hits)]
         actors = ev.corroborated(self._actor_evidence(hits, text), lambda e: e.actor_id)
         countries = ev.corroborated(self._country_evidence(hits, text, actors), lambda e: e.code)
         return ArticleTags(self._country_tags(countries, actors, text), ev.actor_tags(actors, text))
@@ -97,6 +101,8 @@ class Tagger:
         found = []
         for hit in hits:
             candidates = [m for m in hit.meanings if isinstance(m, ActorMeaning)]
+            if not candidates:  # most hits name only countries and places
+                continue
             for meaning in self._confirmed_actors(candidates, text):
                 weight = ev.field_weight(hit, ev.ACTOR_WEIGHT)
                 found.append(ActorEvidence(meaning.actor_id, hit, weight, meaning.named_countries))
@@ -122,20 +128,37 @@ class Tagger:
     def _country_evidence(
         self, hits: list[Hit], text: ArticleText, actors: list[ActorEvidence]
     ) -> list[CountryEvidence]:
-        direct = list(_country_meanings(hits, text, shared=False))
+        direct: list[tuple[Hit, CountryMeaning]] = []
+        shared: list[tuple[Hit, CountryMeaning]] = []
+        for hit, meaning in _country_meanings(hits, text):
+            is_shared = meaning.shared or len(meaning.countries) > 1
+            (shared if is_shared else direct).append((hit, meaning))
+        resolved = [(hit, meaning.countries[0], meaning.strength) for hit, meaning in direct]
+        if shared:  # rare: the support counts below are needed only for shared names
+            resolved += self._resolve_shared(shared, direct, actors, text)
+        return [_with_role(hit, code, strength, text) for hit, code, strength in resolved]
+
+    def _resolve_shared(
+        self,
+        shared: list[tuple[Hit, CountryMeaning]],
+        direct: list[tuple[Hit, CountryMeaning]],
+        actors: list[ActorEvidence],
+        text: ArticleText,
+    ) -> list[tuple[Hit, str, str]]:
+        """The country each shared or ambiguous name stands for here, where one wins."""
         backing = ev.support(direct, actors, self.taxonomy)
         by_place = ev.support(
             [(h, m) for h, m in direct if m.strength in ev.PLACES], [], self.taxonomy
         )
-        resolved = [(hit, meaning.countries[0], meaning.strength) for hit, meaning in direct]
-        for hit, meaning in _country_meanings(hits, text, shared=True):
+        resolved = []
+        for hit, meaning in shared:
             # A shared country name ("Georgia", "Niger") is decided by places and context words
             # only: "US officials said Georgia..." is about the country, not the state.
             by_name = meaning.strength in ("name", "demonym")
             code = ev.pick_shared(meaning, by_place if by_name else backing, text.matched_context)
             if code is not None:
                 resolved.append((hit, code, meaning.strength))
-        return [_with_role(hit, code, strength, text) for hit, code, strength in resolved]
+        return resolved
 
     def _country_tags(
         self, countries: list[CountryEvidence], actors: list[ActorEvidence], text: ArticleText
@@ -153,16 +176,12 @@ class Tagger:
         return tuple(sorted(tags, key=lambda tag: (-tag.weight, tag.code)))
 
 
-def _country_meanings(
-    hits: list[Hit], text: ArticleText, shared: bool
-) -> Iterator[tuple[Hit, CountryMeaning]]:
-    """Country meanings of the hits: single-country ones, or the shared/ambiguous ones. A place
-    inside a longer unknown name ("Saida" in "Abu Saida") is skipped."""
+def _country_meanings(hits: list[Hit], text: ArticleText) -> Iterator[tuple[Hit, CountryMeaning]]:
+    """Country meanings of the hits, in text order. A place inside a longer unknown name
+    ("Saida" in "Abu Saida") is skipped."""
     for hit in hits:
         for meaning in hit.meanings:
             if not isinstance(meaning, CountryMeaning):
-                continue
-            if (meaning.shared or len(meaning.countries) > 1) != shared:
                 continue
             if meaning.strength in ev.PLACES and in_longer_name(hit, text):
                 continue
