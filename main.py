@@ -24,6 +24,7 @@ from typing import TextIO
 
 from bot.app import App, Tagging
 from bot.cli import articles as articles_cli
+from bot.cli import digest as digest_cli
 from bot.cli import feeds as feeds_cli
 from bot.cli import fetch as fetch_cli
 from bot.cli import tagging as tagging_cli
@@ -135,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
         help='read {"id", "title", "summary"} lines on stdin, write one JSON line each',
     )
     tag.set_defaults(tagging_handler=tagging_cli.tag_text)
+
+    digest = commands.add_parser("digest", help="print a digest of recent articles")
+    digest.add_argument("--since", default="24h", help=f"window start: {SINCE_HELP} (default 24h)")
+    digest.add_argument("--region", help="only this country or region (any name or code)")
+    digest.add_argument("--actor", help="only this actor (any alias or acronym)")
+    digest.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    digest.set_defaults(handler=digest_cli.print_digest, needs_tagging=True)
 
     retag = commands.add_parser("retag", help="re-tag stored articles after a taxonomy edit")
     retag.set_defaults(handler=tagging_cli.retag, needs_tagging=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from storage.articles import ArticleStore
 from storage.db import Database, DatabaseTooNewError, StorageError, open_database
+from storage.digests import DigestStore
 from storage.feeds import FeedExistsError, FeedStore, UnknownFeedError
 from storage.search import SearchQueryError
 from storage.tags import TagStore
@@ -35,6 +36,7 @@ class Storage:
     feeds: FeedStore
     articles: ArticleStore
     tags: TagStore
+    digests: DigestStore
 
     @property
     def path(self) -> Path:
@@ -45,6 +47,12 @@ class Storage:
 async def open_storage(path: Path) -> AsyncIterator[Storage]:
     database = await open_database(path)
     try:
-        yield Storage(database, FeedStore(database), ArticleStore(database), TagStore(database))
+        yield Storage(
+            database,
+            FeedStore(database),
+            ArticleStore(database),
+            TagStore(database),
+            DigestStore(database),
+        )
     finally:
         await database.close()
