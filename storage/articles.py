@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from storage.db import Database, from_db_time, to_db_time
@@ -119,27 +120,77 @@ class ArticleStore:
         offset: int = 0,
     ) -> list[Article]:
         """Newest first. `search` is literal user text (see storage.search); `located_in` takes
-        country codes (articles tagged there as the location); `actors` takes actor ids."""
-        where, params = _filters(since, search, located_in, actors)
-        sql = (
-            f"{_SELECT} WHERE {' AND '.join(where)}"
-            " ORDER BY a.sort_time DESC, a.id DESC LIMIT ? OFFSET ?"
-        )
-        rows = await self._db.fetch_all(sql, (*params, limit, offset))
-        return [_article(row) for row in rows]
+        country codes (articles tagged there as the location); `actors` takes actor ids.
+
+        A filtered lookup first looks among the newest articles only (see _WINDOWS): a broad
+        filter fills its page there, and a window holds few ids, so each filter collects few."""
+        lookup = _Lookup.of(since, search, located_in, actors)
+        if not lookup.filtered:  # the sort_time index alone, newest first
+            return await self._page(("", "a.sort_time >= ?", [lookup.since]), limit, offset)
+        for newest in _WINDOWS:
+            found = await self._page(_in_window(lookup, newest), limit, offset)
+            if len(found) == limit:  # every match outside the window is older: exact
+                return found
+        return await self._page(_in_range(lookup), limit, offset)
 
     async def count_matching(
         self,
         since: datetime | None = None,
         search: str | None = None,
+        cap: int | None = None,
+        /,
         *,
         located_in: Collection[str] | None = None,
         actors: Collection[str] | None = None,
     ) -> int:
-        """How many articles `find` would page through with the same filters."""
-        where, params = _filters(since, search, located_in, actors)
-        sql = f"SELECT count(*) FROM articles AS a WHERE {' AND '.join(where)}"
+        """How many articles `find` would page through with the same filters.
+
+        With `cap`, counting stops after cap + 1 matches, so the result is min(count, cap + 1)
+        and `result > cap` means "more than cap": show "1,000+" rather than count a broad
+        lookup's hundreds of thousands of matches one by one (about 1 ms per thousand).
+        `cap` is positional (like since and search) so that callers spreading a dict of
+        filters, `count_matching(since, text, 1000, **filters)`, still type-check."""
+        assert cap is None or cap >= 0, f"cap must not be negative: {cap}"
+        at_most = None if cap is None else cap + 1
+        lookup = _Lookup.of(since, search, located_in, actors)
+        if not lookup.filtered:
+            return await self._count(("", "a.sort_time >= ?", [lookup.since]), at_most)
+        if at_most is not None and at_most <= _WINDOWS[-1] // 10:
+            # A broad filter (a tenth of the news or more) has cap + 1 among the newest.
+            in_window = await self._count(_in_window(lookup, _WINDOWS[-1]), at_most)
+            if in_window == at_most:
+                return at_most
+        return await self._count_in_range(lookup, at_most)
+
+    async def _page(self, query: _Query, limit: int, offset: int) -> list[Article]:
+        bound, where, params = query
+        sql = (
+            f"{bound}{_SELECT} WHERE {where} ORDER BY a.sort_time DESC, a.id DESC LIMIT ? OFFSET ?"
+        )
+        rows = await self._db.fetch_all(sql, (*params, limit, offset))
+        return [_article(row) for row in rows]
+
+    async def _count(self, query: _Query, at_most: int | None) -> int:
+        bound, where, params = query
+        limit = "" if at_most is None else f" LIMIT {at_most:d}"
+        sql = f"{bound}SELECT count(*) FROM (SELECT 1 FROM articles AS a WHERE {where}{limit})"
         return int(await self._db.fetch_value(sql, params))
+
+    async def _count_in_range(self, lookup: _Lookup, at_most: int | None) -> int:
+        """When every article is in range (min_id 0), count the filters' ids alone and never
+        read articles: tags cascade on delete and triggers keep the full-text index in step, so
+        every id they hold is an article's. CASE evaluates only the branch it takes."""
+        bound, where, params = _in_range(lookup)
+        everywhere, everywhere_params = _ids_matching_all(lookup)
+        limit = "" if at_most is None else f" LIMIT {at_most:d}"
+        sql = (
+            f"{bound}SELECT CASE WHEN {_MIN_ID} = 0"
+            f" THEN (SELECT count(*) FROM ({everywhere}{limit}))"
+            f" ELSE (SELECT count(*) FROM (SELECT 1 FROM articles AS a WHERE {where}{limit})) END"
+        )
+        bound_params, filter_params = params[:3], params[3:]
+        values = [*bound_params, *everywhere_params, *filter_params]
+        return int(await self._db.fetch_value(sql, values))
 
     async def count(self, since: datetime | None = None) -> int:
         value = await self._db.fetch_value(
@@ -153,32 +204,151 @@ def _in_list(values: Collection[str]) -> str:
     return ",".join("?" * len(values))
 
 
-def _filters(
-    since: datetime | None,
-    search: str | None,
-    located_in: Collection[str] | None,
-    actors: Collection[str] | None,
-) -> tuple[list[str], list[object]]:
-    """WHERE clauses over `articles AS a`, and their parameters."""
-    where: list[str] = ["a.sort_time >= ?"]
-    params: list[object] = [to_db_time(since) if since else ""]
-    if search is not None:
-        where.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
-        params.append(fts_query(search))
-    if located_in is not None:
-        codes = sorted(located_in)
-        where.append(
-            "a.id IN (SELECT article_id FROM article_countries"
-            f" WHERE role = 'location' AND code IN ({_in_list(codes)}))"
+_NO_ID = 2**63 - 1  # above every id
+
+# Filtered lookups look among the newest 2,000 articles, then the newest 20,000, then the whole
+# range: the first page of a broad filter ("Levant", "attack") is nearly always in the first.
+_WINDOWS = (2_000, 20_000)
+
+# (WITH clause, WHERE condition over `articles AS a`, parameters of both in order)
+_Query = tuple[str, str, list[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """A lookup's filters, checked and ready to bind."""
+
+    since: str  # '' for no lower bound
+    match: str | None  # FTS5 query
+    codes: tuple[str, ...] | None
+    actor_ids: tuple[str, ...] | None
+
+    @classmethod
+    def of(
+        cls,
+        since: datetime | None,
+        search: str | None,
+        located_in: Collection[str] | None,
+        actors: Collection[str] | None,
+    ) -> _Lookup:
+        return cls(
+            to_db_time(since) if since else "",
+            None if search is None else fts_query(search),
+            None if located_in is None else tuple(sorted(located_in)),
+            None if actors is None else tuple(sorted(actors)),
         )
-        params.extend(codes)
-    if actors is not None:
-        ids = sorted(actors)
+
+    @property
+    def filtered(self) -> bool:
+        return not (self.match is None and self.codes is None and self.actor_ids is None)
+
+
+# Every query of a filtered lookup starts by bounding where its matches lie: `after` (the lowest
+# sort_time) and `min_id`, the smallest id from there on. Ids grow with time, so a recent range's
+# ids are a narrow band, and each filter then reads only that band of its index (`article_id >=
+# min_id`) instead of every article it ever matched: hundreds of thousands for "Levant" or
+# "attack". The bound is exact for any data (min_id is the true minimum), only its narrowness
+# relies on ids growing with time. `+id` stops SQLite from answering min(id) by walking the
+# table in id order: it reads the sort_time index range instead. For an empty range, or a
+# window larger than the range, min_id is _NO_ID so that the filters read nothing (with a NULL
+# bound the full-text index would read every match).
+_WINDOW_BOUND = (
+    "WITH bound (after, min_id) AS MATERIALIZED (SELECT w.after, coalesce("
+    f"(SELECT min(+id) FROM articles WHERE sort_time >= w.after), {_NO_ID})"
+    " FROM (SELECT (SELECT sort_time FROM articles WHERE sort_time >= ?"
+    " ORDER BY sort_time DESC LIMIT 1 OFFSET ?) AS after) AS w) "
+)
+# The whole range since ?: min_id is 0 when every article is in it (no need to find it).
+_RANGE_BOUND = (
+    "WITH bound (after, min_id) AS MATERIALIZED (SELECT ?,"
+    " CASE WHEN ? <= (SELECT min(sort_time) FROM articles) THEN 0"
+    f" ELSE coalesce((SELECT min(+id) FROM articles WHERE sort_time >= ?), {_NO_ID}) END) "
+)
+_AFTER = "(SELECT after FROM bound)"
+_MIN_ID = "(SELECT min_id FROM bound)"
+
+
+def _in_window(lookup: _Lookup, newest: int) -> _Query:
+    """Matches among the `newest` newest articles since `since` (and any sharing the oldest
+    one's sort_time); none at all when the range holds no more than that."""
+    where, params = _bounded(lookup)
+    return _WINDOW_BOUND, where, [lookup.since, newest, *params]
+
+
+def _in_range(lookup: _Lookup) -> _Query:
+    """Every match since `since` (the bound's three parameters come first)."""
+    where, params = _bounded(lookup)
+    return _RANGE_BOUND, where, [lookup.since] * 3 + params
+
+
+def _bounded(lookup: _Lookup) -> tuple[str, list[object]]:
+    """The filters as conditions on `articles AS a`, each reading only ids >= min_id."""
+    where: list[str] = [f"a.sort_time >= {_AFTER}"]
+    params: list[object] = []
+    if lookup.match is not None:
         where.append(
-            f"a.id IN (SELECT article_id FROM article_actors WHERE actor_id IN ({_in_list(ids)}))"
+            "a.id IN (SELECT rowid FROM articles_fts"
+            f" WHERE articles_fts MATCH ? AND rowid >= {_MIN_ID})"
         )
-        params.extend(ids)
-    return where, params
+        params.append(lookup.match)
+    if lookup.codes is not None:
+        where.append(
+            "a.id IN (SELECT article_id FROM article_countries WHERE role = 'location'"
+            f" AND code IN ({_in_list(lookup.codes)}) AND article_id >= {_MIN_ID})"
+        )
+        params.extend(lookup.codes)
+    if lookup.actor_ids is not None:
+        where.append(
+            "a.id IN (SELECT article_id FROM article_actors"
+            f" WHERE actor_id IN ({_in_list(lookup.actor_ids)}) AND article_id >= {_MIN_ID})"
+        )
+        params.extend(lookup.actor_ids)
+    return " AND ".join(where), params
+
+
+def _ids_matching_all(lookup: _Lookup) -> tuple[str, list[object]]:
+    """A SELECT giving once each id that matches every filter, at any time, without reading
+    articles (tags cascade on delete; triggers keep the full-text index in step).
+
+    The narrowest kind of filter (full text, else actors, else places) gives the ids, and the
+    others are checked per id in their compact indexes (INDEXED BY: the wide primary keys, which
+    carry the evidence, are several times slower to probe). So the query streams and a LIMIT
+    stops it early, where intersecting whole sets costs the size of the broadest one."""
+    probes: list[str] = []
+    params: list[object] = []
+    if lookup.match is not None:
+        driver = "SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ?"
+        params.append(lookup.match)
+    elif lookup.actor_ids is not None:
+        driver = _distinct_ids("article_actors", "actor_id", lookup.actor_ids)
+        params.extend(lookup.actor_ids)
+    else:
+        assert lookup.codes is not None
+        driver = _distinct_ids("article_countries", "code", lookup.codes, "role = 'location'")
+        params.extend(lookup.codes)
+    if lookup.actor_ids is not None and lookup.match is not None:
+        probes.append(
+            "EXISTS (SELECT 1 FROM article_actors AS t INDEXED BY article_actors_by_actor"
+            f" WHERE t.actor_id IN ({_in_list(lookup.actor_ids)}) AND t.article_id = d.id)"
+        )
+        params.extend(lookup.actor_ids)
+    if lookup.codes is not None and (lookup.match is not None or lookup.actor_ids is not None):
+        probes.append(
+            "EXISTS (SELECT 1 FROM article_countries AS c INDEXED BY article_countries_by_code"
+            f" WHERE c.code IN ({_in_list(lookup.codes)}) AND c.role = 'location'"
+            " AND c.article_id = d.id)"
+        )
+        params.extend(lookup.codes)
+    return f"SELECT 1 FROM ({driver}) AS d WHERE {' AND '.join(probes) or '1'}", params
+
+
+def _distinct_ids(table: str, key: str, values: Sequence[str], also: str = "1") -> str:
+    """Article ids tagged with any of `values`; DISTINCT only when an article can hold two."""
+    distinct = "DISTINCT " if len(values) > 1 else ""
+    return (
+        f"SELECT {distinct}article_id AS id FROM {table}"
+        f" WHERE {also} AND {key} IN ({_in_list(values)})"
+    )
 
 
 _INSERT_ARTICLE = (

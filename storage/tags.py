@@ -98,20 +98,24 @@ class TagStore:
             await self._db.run_in_transaction(store)
 
     async def location_counts(self, since: datetime) -> dict[str, int]:
-        """Articles per location country since `since` (for browsing regions)."""
+        """Articles per location country since `since` (for browsing regions).
+
+        CROSS JOIN makes SQLite read the recent articles first (the sort_time index) and then
+        their few tags; left to itself it walks every tag ever stored and looks up each article,
+        seconds on a million articles where this takes milliseconds."""
         rows = await self._db.fetch_all(
-            "SELECT c.code, count(*) FROM article_countries AS c"
-            " JOIN articles AS a ON a.id = c.article_id"
-            " WHERE c.role = 'location' AND a.sort_time >= ? GROUP BY c.code",
+            "SELECT c.code, count(*) FROM articles AS a"
+            " CROSS JOIN article_countries AS c ON c.article_id = a.id"
+            " WHERE a.sort_time >= ? AND c.role = 'location' GROUP BY c.code",
             (to_db_time(since),),
         )
         return {row[0]: row[1] for row in rows}
 
     async def actor_counts(self, since: datetime) -> dict[str, int]:
-        """Articles per actor since `since` (for browsing actors)."""
+        """Articles per actor since `since` (for browsing actors); CROSS JOIN as above."""
         rows = await self._db.fetch_all(
-            "SELECT t.actor_id, count(*) FROM article_actors AS t"
-            " JOIN articles AS a ON a.id = t.article_id"
+            "SELECT t.actor_id, count(*) FROM articles AS a"
+            " CROSS JOIN article_actors AS t ON t.article_id = a.id"
             " WHERE a.sort_time >= ? GROUP BY t.actor_id",
             (to_db_time(since),),
         )

@@ -121,3 +121,10 @@ def test_listing_fits() -> None:
 
 def test_embeds_are_discord_embeds() -> None:
     assert isinstance(render.error("x"), discord.Embed)
+
+
+@pytest.mark.parametrize(("total", "shown"), [(7, "7"), (1000, "1,000"), (1001, "1,000+")])
+def test_capped_counts_read_as_more_than(total, shown) -> None:
+    page = LookupPage(LookupRequest("Heading", NOW, 10, None, None, None), (_item(1),), 0, total)
+    assert page.total_text == shown
+    assert f"{shown} articles" in (render.lookup_page(page).footer.text or "")

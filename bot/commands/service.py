@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.app import App
 from bot.cli.fmt import feed_health
 from bot.commands.views import (
+    COUNT_CAP,
     ArticleDetail,
     ArticleItem,
     CommandError,
@@ -102,7 +103,7 @@ class Commands:
         articles = self._app.storage.articles
         filters = {"located_in": request.country_codes, "actors": request.actor_ids}
         try:
-            total = await articles.count_matching(request.since, request.text, **filters)
+            total = await articles.count_matching(request.since, request.text, COUNT_CAP, **filters)
             found = await articles.find(
                 request.since, request.text, request.limit, offset=page * request.limit, **filters
             )

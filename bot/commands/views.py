@@ -36,6 +36,11 @@ class LookupRequest:
     text: str | None
 
 
+# Counting a broad lookup's hundreds of thousands of matches costs more than the page itself;
+# past this many we say "1,000+".
+COUNT_CAP = 1000
+
+
 @dataclass(frozen=True, slots=True)
 class LookupPage:
     request: LookupRequest
@@ -46,6 +51,11 @@ class LookupPage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.request.limit))
+
+    @property
+    def total_text(self) -> str:
+        """The number of matches, or "1,000+" when counting stopped at the cap."""
+        return f"{COUNT_CAP:,}+" if self.total > COUNT_CAP else f"{self.total:,}"
 
 
 @dataclass(frozen=True, slots=True)

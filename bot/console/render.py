@@ -28,7 +28,7 @@ def _item(item: ArticleItem) -> list[str]:
 
 
 def lookup_page(page: LookupPage) -> str:
-    header = f"{page.request.heading}: {page.total} articles"
+    header = f"{page.request.heading}: {page.total_text} articles"
     if not page.items:
         return f"{header}. Try a longer since: or fewer filters."
     lines = [f"{header} (page {page.page + 1} of {page.pages})"]

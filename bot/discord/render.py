@@ -76,9 +76,8 @@ def lookup_page(page: LookupPage) -> discord.Embed:
         embed.description = "Nothing matches. Try a longer `since` or fewer filters."
         return embed
     embed.description = _lines_within((_item_lines(item) for item in page.items), DESCRIPTION_LIMIT)
-    footer = (
-        f"Page {page.page + 1} of {page.pages} · {page.total} articles · /article id for details"
-    )
+    pages = f"Page {page.page + 1} of {page.pages}"
+    footer = f"{pages} · {page.total_text} articles · /article id for details"
     embed.set_footer(text=footer[:FOOTER_LIMIT])
     return embed
 
