@@ -12,14 +12,14 @@ from storage.search import fts_query
 from storage.tags import write_tags
 from storage.types import Article, FeedState, NewArticle, StoredEntry
 
-_SELECT = (
+ARTICLE_SELECT = (
     "SELECT a.id, a.feed_id, coalesce(f.name, f.title, f.url) AS feed_title, a.guid, a.url,"
     " a.title, a.summary, a.published, a.first_seen, a.backlog FROM articles AS a"
     " JOIN feeds AS f ON f.id = a.feed_id"
 )
 
 
-def _article(row: sqlite3.Row) -> Article:
+def article_from_row(row: sqlite3.Row) -> Article:
     first_seen = from_db_time(row["first_seen"])
     assert first_seen is not None
     return Article(
@@ -106,8 +106,8 @@ class ArticleStore:
         return await self._db.run_in_transaction(store)
 
     async def get(self, article_id: int) -> Article | None:
-        row = await self._db.fetch_one(f"{_SELECT} WHERE a.id = ?", (article_id,))
-        return None if row is None else _article(row)
+        row = await self._db.fetch_one(f"{ARTICLE_SELECT} WHERE a.id = ?", (article_id,))
+        return None if row is None else article_from_row(row)
 
     async def find(
         self,
@@ -164,11 +164,10 @@ class ArticleStore:
 
     async def _page(self, query: _Query, limit: int, offset: int) -> list[Article]:
         bound, where, params = query
-        sql = (
-            f"{bound}{_SELECT} WHERE {where} ORDER BY a.sort_time DESC, a.id DESC LIMIT ? OFFSET ?"
-        )
+        order = "ORDER BY a.sort_time DESC, a.id DESC LIMIT ? OFFSET ?"
+        sql = f"{bound}{ARTICLE_SELECT} WHERE {where} {order}"
         rows = await self._db.fetch_all(sql, (*params, limit, offset))
-        return [_article(row) for row in rows]
+        return [article_from_row(row) for row in rows]
 
     async def _count(self, query: _Query, at_most: int | None) -> int:
         bound, where, params = query

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storage.articles import _SELECT as SELECT_ARTICLES  # one definition of an article row
-from storage.articles import _article as article_from_row
+from storage.articles import ARTICLE_SELECT, article_from_row
 from storage.db import Database, to_db_time
 from storage.types import Article
 
@@ -25,7 +24,7 @@ class DigestStore:
         By arrival, not publication: an article published long ago but fetched now belongs to
         the next digest, never to one already sent."""
         rows = await self._db.fetch_all(
-            f"{SELECT_ARTICLES} WHERE a.first_seen >= ? AND a.first_seen < ? AND a.backlog = 0"
+            f"{ARTICLE_SELECT} WHERE a.first_seen >= ? AND a.first_seen < ? AND a.backlog = 0"
             " ORDER BY a.first_seen, a.id LIMIT ?",
             (to_db_time(start), to_db_time(end), limit),
         )

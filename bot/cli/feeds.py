@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
-from bot.cli.fmt import feed_health, when
+from bot.cli.fmt import feed_health, health_counts, when
 from bot.errors import UserError
 from bot.ingest.feedlist import export_opml, parse_opml, validate_feed_url
 
@@ -22,8 +22,7 @@ async def list_feeds(app: App, args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"#{feed.id}  {feed.display_name}  [{feed_health(feed)}]\n")
         out.write(f"    {feed.url}\n")
         out.write(f"    checked {when(feed.last_checked)}; next {when(feed.next_check)}\n")
-    disabled = sum(1 for feed in feeds if feed.disabled_reason)
-    failing = sum(1 for feed in feeds if feed.error_count and not feed.disabled_reason)
+    _healthy, failing, disabled = health_counts(feeds)
     out.write(f"{len(feeds)} feeds: {failing} failing, {disabled} disabled\n")
     return 0
 

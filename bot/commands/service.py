@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.app import App
-from bot.cli.fmt import feed_health
+from bot.cli.fmt import feed_health, health_counts
 from bot.commands.views import (
     COUNT_CAP,
     ArticleDetail,
@@ -220,11 +220,8 @@ class Commands:
     async def feeds(self) -> FeedReport:
         feeds = await self._app.storage.feeds.all()
         lines = tuple(FeedLine(feed, feed_health(feed)) for feed in feeds)
-        disabled = sum(1 for feed in feeds if feed.disabled_reason)
-        failing = sum(1 for feed in feeds if feed.error_count and not feed.disabled_reason)
-        return FeedReport(
-            f"{len(feeds)} feeds", lines, len(feeds) - disabled - failing, failing, disabled
-        )
+        healthy, failing, disabled = health_counts(feeds)
+        return FeedReport(f"{len(feeds)} feeds", lines, healthy, failing, disabled)
 
     async def add_feed(self, url: str, name: str | None, can_manage: bool) -> Notice:
         if not can_manage:
