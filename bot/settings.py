@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "settings.toml"
@@ -108,6 +109,52 @@ def _choice(*options: str) -> Kind:
     return Kind(convert, "one of " + ", ".join(options))
 
 
+def _timezone(raw: Any) -> str:
+    name = _text(raw)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError from None
+    return name
+
+
+@dataclass(frozen=True)
+class SeedSubscription:
+    """A digest subscription written in a settings file, created once if missing."""
+
+    channel_id: int
+    schedule: str
+    timezone: str | None = None
+    regions: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    min_sources: int = 1
+    quiet: bool = False
+
+
+def _seed_subscriptions(raw: Any) -> tuple[SeedSubscription, ...]:
+    """[[digest.subscriptions]] tables; never from the environment (a string is refused)."""
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise ValueError
+    seeds = []
+    for item in raw:
+        unknown = set(item) - {f.name for f in fields(SeedSubscription)}
+        if unknown or "channel_id" not in item or "schedule" not in item:
+            raise ValueError
+        zone = item.get("timezone")
+        seeds.append(
+            SeedSubscription(
+                channel_id=_id_list([item["channel_id"]])[0],
+                schedule=_text(item["schedule"]),
+                timezone=None if zone is None else _timezone(zone),
+                regions=tuple(_text(code) for code in _items(item.get("regions", []))),
+                actors=tuple(_text(name) for name in _items(item.get("actors", []))),
+                min_sources=POSITIVE_INT.convert(item.get("min_sources", 1)),
+                quiet=_boolean(item.get("quiet", False)),
+            )
+        )
+    return tuple(seeds)
+
+
 POSITIVE_SECONDS = _number(float, 0.001, "a number of seconds greater than 0")
 POSITIVE_INT = _number(int, 1, "a whole number of at least 1")
 WHOLE_SECONDS = _number(int, 1, "a whole number of seconds of at least 1")
@@ -119,6 +166,13 @@ ID_LIST = Kind(_id_list, "a list of positive whole numbers (environment: comma-s
 NETWORKS = Kind(
     _network_list, 'a list of networks such as "10.0.0.0/8" (environment: comma-separated)'
 )
+TIMEZONE = Kind(_timezone, 'an IANA time zone name such as "UTC" or "Europe/Paris"')
+DAYS = _number(int, 0, "a whole number of days of at least 0 (0 keeps everything)")
+SEEDS = Kind(
+    _seed_subscriptions,
+    "a list of tables with channel_id and schedule, optionally timezone, regions, actors, "
+    "min_sources and quiet (set in a settings file, not the environment)",
+)
 
 
 def setting(kind: Kind) -> Any:
@@ -129,6 +183,7 @@ def setting(kind: Kind) -> Any:
 class StorageSettings:
     path: Path = setting(PATH)
     seed_feeds: Path = setting(PATH)
+    retention_days: int = setting(DAYS)
 
 
 @dataclass(frozen=True)
@@ -171,6 +226,13 @@ class DiscordSettings:
 
 
 @dataclass(frozen=True)
+class DigestSettings:
+    timezone: str = setting(TIMEZONE)
+    first_window_hours: int = setting(POSITIVE_INT)
+    subscriptions: tuple[SeedSubscription, ...] = setting(SEEDS)
+
+
+@dataclass(frozen=True)
 class Settings:
     storage: StorageSettings
     taxonomy: TaxonomySettings
@@ -178,6 +240,7 @@ class Settings:
     poll: PollSettings
     log: LogSettings
     discord: DiscordSettings
+    digest: DigestSettings
     sources: tuple[str, ...]  # where the values came from, for `doctor` and error messages
 
 
@@ -188,6 +251,7 @@ SECTIONS: dict[str, type] = {
     "poll": PollSettings,
     "log": LogSettings,
     "discord": DiscordSettings,
+    "digest": DigestSettings,
 }
 # (section, key) -> (raw value, where it came from)
 RawSettings = dict[tuple[str, str], tuple[Any, str]]
