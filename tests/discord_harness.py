@@ -6,7 +6,8 @@ discord.py has two hard-wired addresses, both class attributes:
   * discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY ("wss://gateway.discord.gg/"): 2.7 connects
     there directly (it no longer asks GET /gateway), and goes back there after INVALID_SESSION.
     Reconnects use READY's resume_gateway_url, which FakeDiscord points at itself.
-point_discord_at() patches both and restores them. start_client() also, on the client:
+point_discord_at() patches both and restores them (tests/sitrep_process.py applies the same
+patches in a child process running the real bot). start_client() also, on the client:
   * gives it an aiohttp connector whose resolver refuses every host name, so anything still
     aimed at discord.com fails at once instead of leaving 127.0.0.1;
   * shortens the wait after the last GUILD_CREATE before on_ready (guild_ready_timeout,
@@ -37,7 +38,7 @@ import pytest
 import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from tests.discord_fake import DEFAULT_TOKEN, FakeDiscord
+from tests.discord_fake import API_VERSION, DEFAULT_TOKEN, FakeDiscord
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
 
@@ -66,15 +67,23 @@ class LoopbackOnlyResolver(AbstractResolver):
         return None
 
 
+def discord_addresses(base_url: str) -> tuple[str, yarl.URL]:
+    """(Route.BASE, DEFAULT_GATEWAY) for a FakeDiscord at base_url (http://127.0.0.1:PORT)."""
+    url = yarl.URL(base_url)
+    if url.scheme != "http" or url.host not in ("127.0.0.1", "localhost"):
+        raise ValueError(f"FakeDiscord lives on http://127.0.0.1:PORT, not {base_url!r}")
+    return str(url.with_path(f"/api/v{API_VERSION}")), url.with_scheme("ws").with_path("/")
+
+
 @contextlib.contextmanager
-def point_discord_at(server: FakeDiscord) -> Iterator[None]:
-    """Patch discord.py's REST base and default gateway to `server`, restoring them after."""
+def point_discord_at(server: FakeDiscord | str) -> Iterator[None]:
+    """Patch discord.py's REST base and default gateway to `server` (or its base URL),
+    restoring them after."""
+    api_base, gateway = discord_addresses(server if isinstance(server, str) else server.base_url)
     patch = pytest.MonkeyPatch()
     try:
-        patch.setattr(discord.http.Route, "BASE", server.api_base)
-        patch.setattr(
-            discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url)
-        )
+        patch.setattr(discord.http.Route, "BASE", api_base)
+        patch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", gateway)
         yield
     finally:
         patch.undo()

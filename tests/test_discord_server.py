@@ -1,12 +1,15 @@
 """The loopback Discord server against the real discord.py client: login, gateway, commands,
-interactions, messages with files, faults and reconnects."""
+interactions, messages with files, enforce_nonce and history, faults, holds and reconnects; and
+the real bot in a child process (tests/sitrep_process.py), stopped and killed."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import json
+import signal
 import zlib
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -14,13 +17,16 @@ import discord
 import pytest
 from discord import app_commands
 
+from storage import open_storage
 from tests import discord_harness
 from tests.discord_fake import (
     EPHEMERAL,
     MANAGE_GUILD,
     MISSING_PERMISSIONS,
+    READ_MESSAGE_HISTORY,
     UNKNOWN_CHANNEL,
     FakeDiscord,
+    Overwrite,
     pings,
 )
 from tests.discord_harness import (
@@ -29,6 +35,7 @@ from tests.discord_harness import (
     running_client,
     start_client,
 )
+from tests.sitrep_process import sitrep_process
 
 fake_discord = discord_harness.fake_discord  # the harness's fixture, made visible here
 
@@ -431,6 +438,9 @@ async def test_original_and_followup_edits_and_channel_messages(
     assert original["content"] == f"final {original_id}" and original["edited_timestamp"]
     deleted = sorted(m["content"] for m in fake_discord.deleted_messages.values())
     assert deleted == ["extra edited", "posted edited"]
+    channel_id = int(original["channel_id"])
+    assert fake_discord.channel_messages(channel_id) == [original]
+    assert fake_discord.bot_posts(channel_id) == []  # interaction replies are not posts
     assert fake_discord.unhandled == [] and all(r.ok for r in fake_discord.requests)
 
 
@@ -591,3 +601,240 @@ async def test_dm_interaction_with_global_commands(fake_discord: FakeDiscord, bo
     assert callback.ok and "guild_id" not in sent.payload and sent.payload["context"] == 1
     put = fake_discord.requests_to("PUT", "/applications/{app}/commands")[0]
     assert [c["name"] for c in put.json] == ["lookup"]
+
+
+# --- enforce_nonce: Discord's own guard against a retried send posting twice --------------------
+
+
+class Clock:
+    """The fake's clock in seconds, moved by hand: the nonce window without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def created_events(server: FakeDiscord) -> list[dict[str, Any]]:
+    sent = server.session.sent if server.session else []
+    return [event["d"] for event in sent if event["t"] == "MESSAGE_CREATE"]
+
+
+async def post_message(bot: discord.Client, channel_id: int, body: dict[str, Any]) -> Any:
+    """A raw create call: discord.py's send() always adds enforce_nonce with a nonce."""
+    route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+    return await bot.http.request(route, json=body)
+
+
+async def test_enforced_nonce_returns_the_first_message(
+    fake_discord: FakeDiscord, bot: TinyBot
+) -> None:
+    digest = fake_discord.guild.channel("digest")
+    async with running_client(bot):
+        channel = bot.get_channel(digest.id)
+        assert isinstance(channel, discord.TextChannel)
+        first = await channel.send("Levant digest", nonce="sub1-2026-05-01-1")
+        again = await channel.send("Levant digest (retried)", nonce="sub1-2026-05-01-1")
+        history = [m async for m in channel.history(after=discord.Object(0))]
+        fetched = await channel.fetch_message(first.id)
+    create, retry = fake_discord.requests_to("POST", f"/channels/{digest.id}/messages")
+    assert (create.json["enforce_nonce"], create.status, retry.status) == (True, 200, 200)
+    assert (again.id, again.content, again.nonce) == (first.id, "Levant digest", first.nonce)
+    assert fake_discord.deduplicated == [retry]
+    assert [e["nonce"] for e in created_events(fake_discord)] == ["sub1-2026-05-01-1"]
+    # The create answer carries the nonce; history and GET never show it again.
+    assert create.response["nonce"] == "sub1-2026-05-01-1"
+    assert [m.id for m in history] == [first.id] and fetched.nonce is None
+    (listing,) = fake_discord.requests_to("GET", f"/channels/{digest.id}/messages")
+    assert "nonce" not in listing.response[0]
+    assert fake_discord.message_nonce(first.id) == "sub1-2026-05-01-1"
+    assert [m["id"] for m in fake_discord.messages_with_nonce("sub1-2026-05-01-1")] == [
+        str(first.id)
+    ]
+
+
+async def test_enforced_nonce_with_a_file(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    digest_id = fake_discord.guild.channel("digest").id
+    async with running_client(bot):
+        channel = bot.get_partial_messageable(digest_id)
+        sent = [
+            await channel.send(
+                "chart",
+                nonce="sub1-chart",
+                file=discord.File(io.BytesIO(b"\x89PNG"), filename="chart.png"),
+                suppress_embeds=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            for _ in range(2)
+        ]
+    first, retry = fake_discord.requests_to("POST", f"/channels/{digest_id}/messages")
+    assert first.files and first.json["enforce_nonce"] and retry.files
+    assert sent[0].id == sent[1].id and len(fake_discord.channel_messages(digest_id)) == 1
+    assert len(fake_discord.attachments) == 1
+
+
+async def test_nonce_is_per_channel_author_and_window(
+    fake_discord: FakeDiscord, bot: TinyBot
+) -> None:
+    clock = Clock()
+    fake_discord.clock = clock
+    digest, general = (fake_discord.guild.channel(n).id for n in ("digest", "general"))
+    async with running_client(bot):
+        user_post = await fake_discord.dispatch_message("hi", channel=digest, nonce="n-1")
+        in_digest = await bot.get_partial_messageable(digest).send("a", nonce="n-1")
+        in_general = await bot.get_partial_messageable(general).send("b", nonce="n-1")
+        clock.now += 300  # the window's edge: still the same message
+        at_edge = await bot.get_partial_messageable(digest).send("c", nonce="n-1")
+        clock.now += 1
+        after_window = await bot.get_partial_messageable(digest).send("d", nonce="n-1")
+    assert user_post["nonce"] == "n-1"
+    assert len({int(user_post["id"]), in_digest.id, in_general.id, after_window.id}) == 4
+    assert at_edge.id == in_digest.id
+    assert [m["content"] for m in fake_discord.messages_with_nonce("n-1", digest)] == [
+        "hi",
+        "a",
+        "d",
+    ]
+    assert len(fake_discord.messages_with_nonce("n-1")) == 4
+    assert [m["content"] for m in fake_discord.bot_posts(digest)] == ["a", "d"]
+
+
+async def test_nonce_without_enforce_nonce_duplicates(
+    fake_discord: FakeDiscord, bot: TinyBot
+) -> None:
+    digest = fake_discord.guild.channel("digest").id
+    async with running_client(bot):
+        bodies = [await post_message(bot, digest, {"content": "x", "nonce": 7}) for _ in range(2)]
+        enforced = await post_message(
+            bot, digest, {"content": "x", "nonce": 7, "enforce_nonce": True}
+        )
+    assert bodies[0]["id"] != bodies[1]["id"] and bodies[0]["nonce"] == 7
+    assert enforced["id"] == bodies[0]["id"]  # the int 7 and the text "7" are one nonce
+    assert len(fake_discord.channel_messages(digest)) == 2
+    assert len(fake_discord.deduplicated) == 1
+
+
+@pytest.mark.parametrize(
+    ("nonce", "accepted"),
+    [("x" * 25, True), ("x" * 26, False), (10**24, True), (10**25, False), (True, False)],
+)
+async def test_nonce_must_be_short_text_or_integer(
+    fake_discord: FakeDiscord, bot: TinyBot, nonce: Any, accepted: bool
+) -> None:
+    general = fake_discord.guild.channel("general").id
+    async with running_client(bot):
+        try:
+            await post_message(bot, general, {"content": "x", "nonce": nonce})
+        except discord.HTTPException as refused:
+            assert (refused.status, refused.code) == (400, 50035) and "nonce" in str(refused)
+            assert not accepted
+        else:
+            assert accepted
+    assert len(fake_discord.channel_messages(general)) == int(accepted)
+
+
+async def test_history_pages_forwards_after_a_message(
+    fake_discord: FakeDiscord, bot: TinyBot
+) -> None:
+    """What a bot reads to reconcile after a crash: everything it posted after a known message."""
+    digest = fake_discord.guild.channel("digest").id
+    async with running_client(bot):
+        channel = bot.get_partial_messageable(digest)
+        sent = [await channel.send(f"part {n}") for n in range(5)]
+        page = await bot.http.logs_from(digest, 2, after=sent[0].id)
+        newest = await bot.http.logs_from(digest, 2)
+        forwards = [m.content async for m in channel.history(after=sent[0], limit=None)]
+        with pytest.raises(discord.HTTPException) as too_many:
+            await bot.http.logs_from(digest, 101)
+    assert [m["content"] for m in page] == ["part 2", "part 1"]  # newest first
+    assert [m["content"] for m in newest] == ["part 4", "part 3"]
+    assert forwards == ["part 1", "part 2", "part 3", "part 4"]
+    assert too_many.value.code == 50035
+
+
+async def test_history_is_empty_without_read_message_history(
+    fake_discord: FakeDiscord, bot: TinyBot
+) -> None:
+    digest = fake_discord.guild.channel("digest")
+    bot_role = fake_discord.guild.bot_role_ids[0]
+    async with running_client(bot):
+        channel = bot.get_partial_messageable(digest.id)
+        await channel.send("posted")
+        digest.overwrites.append(Overwrite(bot_role, deny=READ_MESSAGE_HISTORY))
+        seen = [m async for m in channel.history(limit=10)]
+    assert seen == [] and len(fake_discord.channel_messages(digest.id)) == 1
+
+
+# --- holding a request: a bot that dies between or during sends --------------------------------
+
+
+async def test_hold_before_create_then_release(fake_discord: FakeDiscord, bot: TinyBot) -> None:
+    digest = fake_discord.guild.channel("digest").id
+    held = fake_discord.hold("POST", "/channels/{channel_id}/messages")
+    async with running_client(bot):
+        sending = asyncio.create_task(bot.get_partial_messageable(digest).send("x", nonce="n"))
+        request = await held.arrived()
+        assert request.json["nonce"] == "n" and not fake_discord.channel_messages(digest)
+        assert not sending.done()
+        held.release()
+        message = await sending
+    assert [m["id"] for m in fake_discord.channel_messages(digest)] == [str(message.id)]
+    assert held.released and not held.dropped
+
+
+async def test_hold_after_create_then_hang_up_and_retry(
+    fake_discord: FakeDiscord, bot: TinyBot
+) -> None:
+    """The crash exactly-once delivery must survive: Discord stored the message, the bot never
+    heard back. Its retry with the same nonce gets that message instead of a second one."""
+    digest = fake_discord.guild.channel("digest").id
+    held = fake_discord.hold("POST", "/channels/{channel_id}/messages", after_create=True, nth=2)
+    async with running_client(bot):
+        channel = bot.get_partial_messageable(digest)
+        first = await channel.send("part 1", nonce="d-1")  # nth=2: the first goes through
+        sending = asyncio.create_task(channel.send("part 2", nonce="d-2"))
+        request = await held.arrived()
+        stored = fake_discord.channel_messages(digest)
+        assert [m["content"] for m in stored] == ["part 1", "part 2"] and request.ok
+        sending.cancel()  # as if the process died: the connection closes unanswered
+        await held.client_gone()
+        retried = await channel.send("part 2", nonce="d-2")
+        late = await channel.send("part 3", nonce="d-3")  # holds catch one request only
+    assert held.dropped and not held.released
+    assert retried.id == int(stored[1]["id"]) and first.id == int(stored[0]["id"])
+    assert [m["content"] for m in fake_discord.channel_messages(digest)] == [
+        "part 1",
+        "part 2",
+        "part 3",
+    ]
+    assert late.content == "part 3"
+
+
+# --- the real bot in a child process -------------------------------------------------------------
+
+
+@pytest.mark.slow
+async def test_bot_process_stops_on_sigterm_and_survives_sigkill(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    guild_id = fake_discord.guild.id
+    async with sitrep_process(fake_discord, tmp_path) as bot:
+        assert fake_discord.identifies[0]["token"] == fake_discord.token
+        (sync,) = fake_discord.requests_to(
+            "PUT", f"/applications/{{app}}/guilds/{guild_id}/commands"
+        )
+        assert sync.ok and fake_discord.commands[guild_id], bot.report()
+        assert await bot.terminate(timeout=10.0) == 0, bot.report()
+    # Again on the same database, killed while Discord has done its sync but not answered.
+    held = fake_discord.hold(
+        "PUT", "/applications/{app}/guilds/{guild}/commands", after_create=True
+    )
+    async with sitrep_process(fake_discord, tmp_path, ready_timeout=None) as bot:
+        await held.arrived(timeout=60.0)
+        assert await bot.kill() == -signal.SIGKILL
+        await held.client_gone()
+    assert bot.ready_count == 0 and len(fake_discord.identifies) == 1
+    assert not fake_discord.unhandled and all(r.ok for r in fake_discord.requests)
+    async with open_storage(bot.files.database) as storage:
+        assert await storage.feeds.all() == []

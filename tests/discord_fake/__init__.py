@@ -5,11 +5,14 @@ compressed, as discord.py asks by default) for a bot to log in, receive READY an
 sync application commands, answer interactions (callbacks, @original, follow-ups) and post to
 channels with files. Every REST call and gateway op is recorded; tests drive the bot like a user
 (dispatch_slash_command / dispatch_autocomplete / dispatch_component) and await its replies.
+Message creation honours `nonce` + `enforce_nonce` (a repeat within nonce_window seconds returns
+the first message and creates nothing), so exactly-once delivery can be tested.
 
 Discord's own rules are applied where a bot can get them wrong: message and embed size limits,
 empty messages, command name rules, 25 autocomplete choices, channel permissions (403 50001 /
 50013), double acknowledgement (40060), follow-ups before acknowledging (10015). Faults (any
-status and error code, 429 with retry_after, latency) can be injected per route.
+status and error code, 429 with retry_after, latency) can be injected per route, and a request
+can be held (before or after it takes effect) so a test can kill the bot mid-send.
 
 Modules: constants (Discord's numbers and errors), model (users, roles, channels, guilds,
 permissions), state (what is recorded and kept per connection and interaction), limits (Discord's
@@ -90,6 +93,7 @@ from tests.discord_fake.limits import (
     check_choices,
     check_commands,
     check_message,
+    check_nonce,
     error_reply,
     is_empty_message,
     pings,
@@ -111,10 +115,12 @@ from tests.discord_fake.state import (
     GatewayConnection,
     GatewayOp,
     GatewaySession,
+    Hold,
     InteractionState,
     RecordedFile,
     RecordedRequest,
     Reply,
+    SentNonce,
     matches,
     path_pattern,
 )
@@ -194,6 +200,7 @@ __all__ = [
     "GatewayConnection",
     "GatewayOp",
     "GatewaySession",
+    "Hold",
     "InteractionState",
     "Json",
     "Overwrite",
@@ -201,11 +208,13 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "SentInteraction",
+    "SentNonce",
     "Snowflakes",
     "by_id_or_name",
     "check_choices",
     "check_commands",
     "check_message",
+    "check_nonce",
     "error_reply",
     "is_empty_message",
     "iso_now",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -23,8 +24,10 @@ from tests.discord_fake.state import (
     GatewayConnection,
     GatewayOp,
     GatewaySession,
+    Hold,
     InteractionState,
     RecordedRequest,
+    SentNonce,
     matches,
 )
 
@@ -46,6 +49,7 @@ class ServerBase:
         ack_deadline: float | None = None,
         disallowed_intents: int = 0,
         echo_message_events: bool = True,
+        nonce_window: float = 300.0,
     ) -> None:
         self.guilds: list[FakeGuild] = list(guilds) if guilds is not None else [sample_guild()]
         self.token = token  # None accepts any token
@@ -54,6 +58,9 @@ class ServerBase:
         self.ack_deadline = ack_deadline  # seconds; Discord's is 3.0
         self.disallowed_intents = disallowed_intents  # privileged intents not enabled (-> 4014)
         self.echo_message_events = echo_message_events
+        # enforce_nonce: a repeated nonce within this many seconds returns the first message.
+        self.nonce_window = nonce_window
+        self.clock: Callable[[], float] = time.monotonic  # seconds; tests may swap in their own
         self.ack_heartbeats = True
         self.latency = 0.0
         self.application_id = APPLICATION_ID
@@ -69,10 +76,13 @@ class ServerBase:
         self.sessions: dict[str, GatewaySession] = {}
         self.session: GatewaySession | None = None
         self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
         self.commands: dict[int | None, list[Json]] = {}  # guild id (None: global) -> commands
         self.messages: dict[int, Json] = {}
         self.deleted_messages: dict[int, Json] = {}
         self.attachments: dict[int, bytes] = {}
+        self.nonces: dict[int, SentNonce] = {}  # message id -> the nonce it was created with
+        self.deduplicated: list[RecordedRequest] = []  # creates answered with an earlier message
         self.dm_channels: dict[int, FakeChannel] = {}
         self.interactions: dict[str, InteractionState] = {}
         self.port = 0
@@ -131,6 +141,15 @@ class ServerBase:
         """Messages currently in a channel (ephemeral ones included), oldest first."""
         return [m for m in self.messages.values() if m["channel_id"] == str(channel_id)]
 
+    def bot_posts(self, channel_id: int) -> list[Json]:
+        """What the bot posted in a channel with channel.send, oldest first: no interaction
+        replies or follow-ups, no users' messages. Exactly-once delivery tests count these."""
+        return [
+            m
+            for m in self.channel_messages(channel_id)
+            if m["author"]["id"] == str(self.bot_user.id) and "interaction_metadata" not in m
+        ]
+
     # faults
 
     def fail(
@@ -187,8 +206,21 @@ class ServerBase:
         self.faults.append(fault)
         return fault
 
+    def hold(self, method: str, path: str, *, after_create: bool = False, nth: int = 1) -> Hold:
+        """Hold the nth matching request from now (1: the next) until hold.release(), e.g.
+        hold("POST", "/channels/{channel_id}/messages", after_create=True): the message is
+        created and stored but the bot gets no answer; `await hold.arrived()`, then kill the
+        bot (hold.dropped becomes True) or release it. Each hold catches one request."""
+        held = Hold(method, path, after_create=after_create, nth=nth)
+        self.holds.append(held)
+        return held
+
     def clear_faults(self) -> None:
+        """Forget injected faults and release every hold."""
         self.faults.clear()
+        for held in self.holds:
+            held.release()
+        self.holds.clear()
 
     # waiting and looking up
 
@@ -244,6 +276,23 @@ class ServerBase:
             )
 
         return await self.wait_until(live, timeout=timeout, what="a live gateway session")
+
+    def message_nonce(self, message_id: int | str) -> str | int | None:
+        """The nonce a message was created with (None: none was sent)."""
+        sent = self.nonces.get(int(message_id))
+        return None if sent is None else sent.nonce
+
+    def messages_with_nonce(self, nonce: str | int, channel_id: int | None = None) -> list[Json]:
+        """Messages still on the server created with this nonce (compared as text), oldest
+        first; several means a duplicate got through."""
+        found = [
+            self.messages[s.message_id]
+            for s in self.nonces.values()
+            if str(s.nonce) == str(nonce)
+            and (channel_id is None or s.channel_id == channel_id)
+            and s.message_id in self.messages
+        ]
+        return sorted(found, key=lambda message: int(message["id"]))
 
     @property
     def identifies(self) -> list[Json]:

@@ -1,5 +1,6 @@
 """The limits Discord enforces on what a bot sends (message and embed sizes, empty messages,
-command names, choices) in Discord's "Invalid Form Body" shape, and who a message would ping."""
+nonces, command names, choices) in Discord's "Invalid Form Body" shape, and who a message would
+ping."""
 
 from __future__ import annotations
 
@@ -45,6 +46,18 @@ def check_message(payload: Mapping[str, Any], errors: FormErrors) -> None:
     total = sum(_check_embed(embed, ["embeds", i], errors) for i, embed in enumerate(embeds))
     if total > 6000:
         errors.add(["embeds"], "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
+
+
+def check_nonce(payload: Mapping[str, Any], errors: FormErrors) -> None:
+    """Discord: a nonce is a string of up to 25 characters or an integer (same length as text).
+    The error code for a wrong type is this fake's own wording."""
+    nonce = payload.get("nonce")
+    if nonce is None:
+        return
+    if isinstance(nonce, bool) or not isinstance(nonce, str | int):
+        errors.add(["nonce"], "NONCE_TYPE_INVALID", "Nonce must be a string or an integer.")
+        return
+    errors.max_length(["nonce"], nonce, 25)
 
 
 def _check_embed(embed: Mapping[str, Any], path: list[str | int], errors: FormErrors) -> int:

@@ -16,7 +16,6 @@ from tests.discord_fake.constants import (
     CANNOT_EDIT_OTHERS,
     EMPTY_MESSAGE,
     ENTITY_TOO_LARGE,
-    EPHEMERAL,
     INVALID_FORM_BODY,
     INVALID_JSON,
     MANAGE_MESSAGES,
@@ -24,6 +23,7 @@ from tests.discord_fake.constants import (
     MISSING_PERMISSIONS,
     NON_TEXT_CHANNEL,
     NOT_FOUND,
+    READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     UNAUTHORIZED,
     UNKNOWN_CHANNEL,
@@ -36,11 +36,12 @@ from tests.discord_fake.limits import (
     FormErrors,
     check_commands,
     check_message,
+    check_nonce,
     error_reply,
     is_empty_message,
 )
 from tests.discord_fake.model import FakeChannel
-from tests.discord_fake.state import RecordedFile, RecordedRequest, Reply, path_pattern
+from tests.discord_fake.state import Hold, RecordedFile, RecordedRequest, Reply, path_pattern
 from tests.discord_fake.store import MessageStore
 
 
@@ -56,6 +57,9 @@ class RestRoutes(MessageStore):
 
     async def _api(self, request: web.Request) -> web.StreamResponse:
         record = await self._record(request)
+        held = self._hold_for(record)
+        if held is not None and not held.after_create:
+            await held.wait(record)
         handler, needs_auth = self._match(record)
         fault = next(
             (f for f in reversed(self.faults) if f.applies(record.method, record.path)), None
@@ -84,6 +88,8 @@ class RestRoutes(MessageStore):
         record.index = len(self.requests)
         self.requests.append(record)
         await self._notify()
+        if held is not None and held.after_create:
+            await held.wait(record)  # handled and recorded; only the answer is withheld
         if reply.status == 204 or reply.body is None:
             return web.Response(status=reply.status, headers=reply.headers)
         # Exactly "application/json": discord.py parses nothing else (no "; charset=").
@@ -91,6 +97,11 @@ class RestRoutes(MessageStore):
         return web.Response(
             body=json.dumps(reply.body).encode(), status=reply.status, headers=headers
         )
+
+    def _hold_for(self, record: RecordedRequest) -> Hold | None:
+        """The hold that catches this request; every hold counts it (see Hold.catches)."""
+        caught = [held for held in self.holds if held.catches(record.method, record.path)]
+        return caught[0] if caught else None
 
     async def _handle(self, handler: Callable[..., Any], record: RecordedRequest) -> Reply:
         try:
@@ -284,13 +295,20 @@ class RestRoutes(MessageStore):
         if isinstance(access, Reply):
             return access
         limit = int(record.query.get("limit", 50))
-        before, after = int(record.query.get("before", 1 << 63)), int(record.query.get("after", 0))
-        found = [
-            m
-            for m in self.channel_messages(access.id)
-            if after < int(m["id"]) < before and not int(m["flags"]) & EPHEMERAL
-        ]
-        return Reply(body=list(reversed(found))[:limit])
+        if not 1 <= limit <= 100:
+            errors = FormErrors()
+            errors.add(["limit"], "NUMBER_TYPE_MAX", "Must be between 1 and 100.")
+            return error_reply(INVALID_FORM_BODY, errors)
+        if not self._may_read_history(access):
+            return Reply(body=[])  # what Discord answers without Read Message History
+        return Reply(body=self._history_page(access.id, record.query, limit))
+
+    def _may_read_history(self, channel: FakeChannel) -> bool:
+        _, guild = self.find_channel(channel.id)
+        if guild is None or not self.enforce_permissions:
+            return True
+        perms = guild.permissions_for(self.bot_user.id, guild.bot_role_ids, channel)
+        return bool(perms & READ_MESSAGE_HISTORY)
 
     async def _create_message(self, record: RecordedRequest, channel_id: str) -> Reply:
         access = self._channel_access(channel_id, send=True, files=bool(record.files))
@@ -299,15 +317,23 @@ class RestRoutes(MessageStore):
         body = record.json or {}
         errors = FormErrors()
         check_message(body, errors)
+        check_nonce(body, errors)
         if errors:
             return error_reply(INVALID_FORM_BODY, errors)
         if is_empty_message(body, record.files):
             return error_reply(EMPTY_MESSAGE)
         if self._too_large(record.files):
             return error_reply(ENTITY_TOO_LARGE)
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            existing = self._message_for_nonce(access.id, self.bot_user.id, nonce)
+            if existing is not None:  # Discord creates nothing and sends no MESSAGE_CREATE
+                self.deduplicated.append(record)
+                return Reply(body=existing)
         message = self._new_message(access.id, body, record.files, author=self.bot_user)
-        await self._echo("MESSAGE_CREATE", message)
-        return Reply(body=message)
+        created = self._remember_nonce(message, nonce)
+        await self._echo("MESSAGE_CREATE", created)
+        return Reply(body=created)
 
     def _channel_message(self, channel_id: str, message_id: str) -> Json | None:
         message = self.messages.get(int(message_id)) if message_id.isdigit() else None

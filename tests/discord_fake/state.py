@@ -1,5 +1,5 @@
-"""What FakeDiscord keeps: recorded REST requests and gateway ops, injected faults, replies,
-live gateway connections and sessions, and the state of every interaction."""
+"""What FakeDiscord keeps: recorded REST requests and gateway ops, injected faults and holds,
+replies, message nonces, live gateway connections and sessions, and every interaction's state."""
 
 from __future__ import annotations
 
@@ -93,6 +93,91 @@ class Fault:
     def applies(self, method: str, path: str) -> bool:
         exhausted = self.times is not None and self.hits >= self.times
         return not exhausted and matches(self.method, self.path, method, path)
+
+
+class Hold:
+    """Holds the nth request matching (method, path template), counted from when the hold was
+    set: before the handler runs (nothing happens on the server yet), or with after_create
+    after it (the message exists, only the response is withheld). A test awaits arrived(),
+    then kills the bot or calls release(). `dropped` says the client hung up while held (its
+    request is then never answered; with after_create its message stays)."""
+
+    def __init__(self, method: str, path: str, *, after_create: bool, nth: int) -> None:
+        if nth < 1:
+            raise ValueError("nth counts from 1 (the next matching request)")
+        self.method, self.path, self.after_create, self.nth = method, path, after_create, nth
+        self.seen = 0
+        self.request: RecordedRequest | None = None  # the held request, once it arrived
+        self._arrived = asyncio.Event()
+        self._released = asyncio.Event()
+        self._dropped = asyncio.Event()
+
+    def catches(self, method: str, path: str) -> bool:
+        """Counts a matching request; True for the one to hold (then the hold is used up)."""
+        if self.request is not None or not matches(self.method, self.path, method, path):
+            return False
+        self.seen += 1
+        return self.seen == self.nth
+
+    async def arrived(self, *, timeout: float = 10.0) -> RecordedRequest:
+        """The held request, once it reached the server (and, with after_create, was handled)."""
+        try:
+            await asyncio.wait_for(self._arrived.wait(), timeout)
+        except TimeoutError:
+            where = f"{self.method} {self.path} #{self.nth}"
+            raise TimeoutError(f"no request reached hold {where} within {timeout}s") from None
+        assert self.request is not None
+        return self.request
+
+    def release(self) -> None:
+        """Let the held request go on (or its response go out)."""
+        self._released.set()
+
+    @property
+    def released(self) -> bool:
+        return self._released.is_set()
+
+    @property
+    def dropped(self) -> bool:
+        return self._dropped.is_set()
+
+    async def client_gone(self, *, timeout: float = 10.0) -> None:
+        """Until the client hung up on the held request (killed, or its send cancelled)."""
+        try:
+            await asyncio.wait_for(self._dropped.wait(), timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"the client still waits on hold {self.method} {self.path}"
+            ) from None
+
+    async def wait(self, record: RecordedRequest) -> None:
+        """Called by the server with the request it holds; returns once released."""
+        self.request = record
+        self._arrived.set()
+        try:
+            await self._released.wait()
+        except asyncio.CancelledError:  # aiohttp cancels the handler when the client hangs up
+            self._dropped.set()
+            raise
+
+
+@dataclass(frozen=True)
+class SentNonce:
+    """The nonce a message was created with. Discord answers the create call (and sends
+    MESSAGE_CREATE) with it, but never shows it again: history and GET leave it out."""
+
+    message_id: int
+    channel_id: int
+    author_id: int
+    nonce: str | int
+    created: float  # FakeDiscord.clock() at creation
+
+    def same(self, channel_id: int, author_id: int, nonce: str | int) -> bool:
+        return (self.channel_id, self.author_id, str(self.nonce)) == (
+            channel_id,
+            author_id,
+            str(nonce),
+        )
 
 
 @dataclass

@@ -1,8 +1,9 @@
-"""Messages as the server keeps them: creating, editing, attachments, deleting, echo events."""
+"""Messages as the server keeps them: creating, editing, attachments, nonces, deleting, echo
+events."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 from tests.discord_fake.base import ServerBase
@@ -17,7 +18,7 @@ from tests.discord_fake.constants import (
 )
 from tests.discord_fake.limits import pings
 from tests.discord_fake.model import FakeChannel, FakeUser, iso_now
-from tests.discord_fake.state import RecordedFile
+from tests.discord_fake.state import RecordedFile, SentNonce
 
 
 class MessageStore(ServerBase):
@@ -64,6 +65,47 @@ class MessageStore(ServerBase):
         }
         self.messages[message_id] = message
         return message
+
+    def _remember_nonce(self, message: Json, nonce: str | int | None) -> Json:
+        """Keep the nonce a message was created with; returns the message as the create call
+        and MESSAGE_CREATE show it (with the nonce, which history never shows)."""
+        if nonce is None:
+            return message
+        message_id = int(message["id"])
+        self.nonces[message_id] = SentNonce(
+            message_id,
+            int(message["channel_id"]),
+            int(message["author"]["id"]),
+            nonce,
+            self.clock(),
+        )
+        return {**message, "nonce": nonce}
+
+    def _message_for_nonce(self, channel_id: int, author_id: int, nonce: str | int) -> Json | None:
+        """What enforce_nonce answers with: the first message this author created in this
+        channel with this nonce within nonce_window seconds, if it is still there."""
+        oldest = self.clock() - self.nonce_window
+        for sent in self.nonces.values():
+            if (
+                sent.created >= oldest
+                and sent.same(channel_id, author_id, nonce)
+                and sent.message_id in self.messages
+            ):
+                return {**self.messages[sent.message_id], "nonce": nonce}
+        return None
+
+    def _history_page(self, channel_id: int, query: Mapping[str, str], limit: int) -> list[Json]:
+        """GET /channels/{id}/messages: newest first either way; with only `after`, the page
+        is the `limit` messages right after it (discord.py pages forwards from the page's
+        first, newest, message), else the newest before `before`."""
+        before, after = int(query.get("before", 1 << 63)), int(query.get("after", 0))
+        found = [
+            m
+            for m in self.channel_messages(channel_id)
+            if after < int(m["id"]) < before and not int(m["flags"]) & EPHEMERAL
+        ]
+        forwards = "after" in query and "before" not in query
+        return list(reversed(found[:limit] if forwards else found[-limit:]))
 
     def _update_message(
         self, message: Json, payload: Json, files: Sequence[RecordedFile], *, edited: bool = True

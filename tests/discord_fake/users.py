@@ -179,11 +179,14 @@ class UserActions(GatewayMixin, MessageStore):
         *,
         user: FakeUser | None = None,
         channel: FakeChannel | int | str | None = None,
+        nonce: str | int | None = None,
     ) -> Json:
-        """A user posts a message in a guild channel (MESSAGE_CREATE); returns the message."""
+        """A user posts a message in a guild channel (MESSAGE_CREATE); returns the message.
+        Discord clients send a nonce too: it counts for enforce_nonce only for this user."""
         user = user or self.user("analyst")
         fake_guild, fake_channel = self._where(None, channel)
         message = self._new_message(fake_channel.id, {"content": content}, [], author=user)
+        message = self._remember_nonce(message, nonce)
         event = {
             **message,
             "guild_id": str(fake_guild.id),
