@@ -20,10 +20,12 @@ COPY main.py ./
 COPY bot ./bot
 COPY storage ./storage
 COPY config ./config
+# MPLCONFIGDIR: matplotlib (digest charts) caches fonts, and /app is read-only for sitrep.
 ENV PATH="/venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    SITREP_STORAGE_PATH=/data/sitrep.db
+    SITREP_STORAGE_PATH=/data/sitrep.db \
+    MPLCONFIGDIR=/tmp/matplotlib
 USER sitrep
 VOLUME /data
 # DISCORD_TOKEN comes from the environment at run time (e.g. `docker run --env-file .env`).
