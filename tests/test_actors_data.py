@@ -160,13 +160,22 @@ def test_aliases_well_formed() -> None:
             assert len(normalise(alias).replace(" ", "")) >= 4, f"{actor['id']}: {alias!r}"
 
 
-def test_alias_belongs_to_one_actor() -> None:
+def test_alias_belongs_to_one_actor_unless_ambiguous_in_all() -> None:
+    """A shared alias ("National Guard") must be marked ambiguous by every owner, so that
+    context decides and no owner takes it alone."""
     owners: dict[str, set[str]] = defaultdict(set)
+    ambiguous: dict[str, set[str]] = defaultdict(set)
     for actor in load_actors():
         for alias in actor["aliases"]:
             owners[normalise(alias)].add(actor["id"])
-    shared = {alias: sorted(ids) for alias, ids in owners.items() if len(ids) > 1}
-    assert not shared, f"aliases owned by several actors: {shared}"
+        for alias in actor.get("ambiguous", []):
+            ambiguous[normalise(alias)].add(actor["id"])
+    shared = {
+        alias: sorted(ids)
+        for alias, ids in owners.items()
+        if len(ids) > 1 and ids != ambiguous[alias]
+    }
+    assert not shared, f"aliases owned by several actors, not ambiguous in all: {shared}"
 
 
 def test_acronyms_written_as_acronyms() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.tagging.dateline import dateline_length
 from bot.tagging.evaluation import Case, Score, judged_actors, read_own_cases, score_cases
 from bot.tagging.render import tags_as_json, tags_as_text
 from bot.tagging.resolve import LookupIndex, UnknownNameError, resolve_actor, resolve_place
@@ -171,6 +172,111 @@ def test_location_and_mention_roles(tagger, title, summary, locations, mentions)
     tags = tagger.tag(title, summary)
     assert located(tags) == locations
     assert mentions <= mentioned(tags)
+
+
+# (field, the dateline it starts with or "")
+DATELINE_FORMS = [
+    ("DUBAI (Reuters) - Iran seized a tanker.", "DUBAI (Reuters) - "),
+    ("BANGKOK, Jan 5 (AP) — Myanmar's army struck.", "BANGKOK, Jan 5 (AP) — "),
+    ("KYIV, Ukraine — Russian missiles struck.", "KYIV, Ukraine — "),
+    ("ST. LOUIS, Mo. (AP) — Police said.", "ST. LOUIS, Mo. (AP) — "),
+    ("N'DJAMENA, Chad (Reuters) - Rebels advanced.", "N'DJAMENA, Chad (Reuters) - "),
+    ("Quito, 24 Set 2018 (AFP) - O fundador.", "Quito, 24 Set 2018 (AFP) - "),
+    ("WASHINGTON — The Pentagon said.", "WASHINGTON — "),
+    ("Gaza - Israeli strikes kill five", ""),  # Title Case without an agency: a headline
+    ("IRAN - US TALKS FAIL", ""),  # all capitals: a shouted headline
+    ("US-Iran talks - what we know", ""),
+    ("On 5 May 2020, in Los Angeles, police said.", ""),
+]
+
+
+@pytest.mark.parametrize(("field", "dateline"), DATELINE_FORMS)
+def test_dateline_forms(field, dateline) -> None:
+    assert field[: dateline_length(field)] == dateline
+
+
+# (title, summary, locations, mentions): a dateline locates only a story nothing else locates.
+DATELINES = [
+    ("", "DUBAI (Reuters) - Iran seized a tanker in the Strait of Hormuz.", {"IR"}, {"AE"}),
+    ("", "BANGKOK, Jan 5 (AP) — Myanmar's military bombed villages in Sagaing.", {"MM"}, {"TH"}),
+    ("", "KYIV, Ukraine — Russian missiles struck Kharkiv overnight.", {"UA"}, {"RU"}),
+    ("", "NAIROBI (Reuters) - Al-Shabaab fighters attacked a base in Lower Shabelle.", {"SO"},
+     {"KE"}),
+    ("", "BANGKOK (AP) — Police arrested 12 protesters on Sunday.", {"TH"}, set()),
+    ("", "BEIRUT (Reuters) - Syrian government forces shelled rebel-held towns.", {"SY"}, {"LB"}),
+    ("DUBAI (Reuters) - Iran seizes tanker in Gulf", "", {"IR"}, {"AE"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("title", "summary", "locations", "mentions"), DATELINES)
+def test_dateline_is_weak_location_evidence(tagger, title, summary, locations, mentions) -> None:
+    tags = tagger.tag(title, summary)
+    assert located(tags) == locations
+    assert mentions <= mentioned(tags)
+
+
+def test_dateline_keeps_its_evidence(tagger) -> None:
+    tags = tagger.tag("", "DUBAI (Reuters) - Iran seized a tanker in the Strait of Hormuz.")
+    [uae] = [tag for tag in tags.countries if tag.code == "AE"]
+    assert [(e.text, e.field, e.start) for e in uae.evidence] == [("DUBAI", "body", 0)]
+
+
+# (title, summary, actors present, actors absent): "National Guard" alone is shared by five
+# actors; context words and the places named pick one, or none.
+NATIONAL_GUARD = [
+    ("Clash in Zacatecas", "Armed men clashed with National Guard officers.",
+     {"mexico-national-guard"}, {"us-national-guard"}),
+    ("", "In Culiacan, Sinaloa, National Guard troops were deployed by the state governor.",
+     {"mexico-national-guard"}, {"us-national-guard"}),
+    ("", "Trump sends National Guard troops to Los Angeles.", {"us-national-guard"},
+     {"mexico-national-guard"}),
+    ("", "National Guard units in Kharkiv repelled a Russian assault.",
+     {"national-guard-of-ukraine"}, {"rosgvardia"}),
+    ("", "Police and National Guard detained 30 protesters in Moscow.", {"rosgvardia"}, set()),
+    ("", "The National Guard was deployed after the storms.", set(),
+     {"us-national-guard", "mexico-national-guard"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("title", "summary", "present", "absent"), NATIONAL_GUARD)
+def test_shared_ambiguous_alias_goes_to_the_supported_actor(
+    tagger, title, summary, present, absent
+) -> None:
+    found = actor_ids(tagger.tag(title, summary))
+    assert present <= found
+    assert not absent & found
+
+
+# (title, summary, locations): a country's name used as a town's name is a namesake; a list of
+# capitals is not.
+NAMESAKES = [
+    ("Nine dead in Sinaloa", "Gunmen clashed near the town of Costa Rica, south of Culiacan.",
+     {"MX"}),
+    ("", "Strikes hit Beirut, Damascus and Baghdad.", {"LB", "SY", "IQ"}),  # a list
+    ("", "Strikes hit Beirut, Damascus.", {"LB", "SY"}),  # a capital after a comma: a list
+    ("", "National Guard troops patrol Chicago as Mexico protests.", {"US", "MX"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("title", "summary", "locations"), NAMESAKES)
+def test_namesakes_are_dropped(tagger, title, summary, locations) -> None:
+    assert located(tagger.tag(title, summary)) == locations
+
+
+# (title, summary, locations): when nothing else locates a story that names a place the
+# gazetteer does not know, the one home country of the actors in it does.
+ACTOR_HOMES = [
+    ("", "GNA and LNA forces reportedly clashed in Wadi al-Rabi.", {"LY"}),
+    ("", "The OSCE SMM observed 8 explosions near Lozove.", {"UA"}),
+    ("Houthis vow more attacks on shipping", "", set()),  # no place: only a mention
+    ("", "APT29 hackers targeted embassies in Oslo and Lisbon.", {"NO", "PT"}),
+    ("", "Fancy Bear hackers phished diplomats in Kestrel Bay.", set()),  # cyber: acts abroad
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("title", "summary", "locations"), ACTOR_HOMES)
+def test_actor_home_locates_only_as_a_last_resort(tagger, title, summary, locations) -> None:
+    assert located(tagger.tag(title, summary)) == locations
 
 
 # (title, summary, expected locations)

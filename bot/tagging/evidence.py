@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from itertools import pairwise
 from operator import attrgetter
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from bot.tagging.lexicon import CountryMeaning
 from bot.tagging.matching import ArticleText, Hit
 from bot.tagging.taxonomy import Taxonomy
 from storage.types import ActorTag, CountryRole, CountryTag, Evidence
 
-STRENGTH_WEIGHT = {"name": 0.8, "place": 0.75, "capital": 0.75, "gazetteer": 0.6, "demonym": 0.45}
+STRENGTH_WEIGHT = {
+    "name": 0.8, "place": 0.75, "capital": 0.75, "gazetteer": 0.6, "demonym": 0.45, "dateline": 0.4,
+}  # fmt: skip
 BODY_FACTOR = 0.7
 MENTION_FACTOR = 0.35  # a country named only as a party ranks below every location
 ACTOR_HOME_WEIGHT = 0.15
@@ -33,18 +34,19 @@ PLACES = frozenset({"place", "capital", "gazetteer"})
 LOCATION_TIERS = (STRONG, STRONG | {"gazetteer"}, STRONG | {"gazetteer", "demonym"})
 
 
-@dataclass(frozen=True, slots=True)
-class CountryEvidence:
+class CountryEvidence(NamedTuple):
+    """One country reading of one match. (Named tuples: a few are made per article, and they
+    are built several times faster than frozen dataclasses; they are never changed either.)"""
+
     code: str
     role: CountryRole
-    strength: str  # name, place, capital, gazetteer, demonym, actor
+    strength: str  # name, place, capital, gazetteer, demonym, dateline, home, actor
     hit: Hit
     weight: float
     acting_state: bool = False  # a mention as the state acting or speaking ("Iran said")
 
 
-@dataclass(frozen=True, slots=True)
-class ActorEvidence:
+class ActorEvidence(NamedTuple):
     actor_id: str
     hit: Hit
     weight: float
@@ -110,13 +112,16 @@ def pick_shared(
 # --- tags -------------------------------------------------------------------------------------
 
 
-def actor_home(code: str, actor: ActorEvidence) -> CountryEvidence:
+def actor_home(code: str, actor: ActorEvidence, sole: bool) -> CountryEvidence:
     """An actor's home country is a weak mention; when the alias itself names the country
-    ("Lebanese troops", "Turkish Army") it is that state acting, like "Turkish forces"."""
+    ("Lebanese troops", "Turkish Army") it is that state acting, like "Turkish forces". `sole`:
+    the actor has no other home country (strength "home", a last-resort location)."""
     if code in actor.named_countries:
         weight = field_weight(actor.hit, STRENGTH_WEIGHT["demonym"])
         return CountryEvidence(code, "mention", "demonym", actor.hit, weight, acting_state=True)
-    return CountryEvidence(code, "mention", "actor", actor.hit, ACTOR_HOME_WEIGHT)
+    return CountryEvidence(
+        code, "mention", "home" if sole else "actor", actor.hit, ACTOR_HOME_WEIGHT
+    )
 
 
 # The first of LOCATION_TIERS each strength is in. The tiers are nested, so a country's best
@@ -132,7 +137,9 @@ def location_countries(by_country: Mapping[str, list[CountryEvidence]]) -> set[s
     """Which countries the article is located in, by the best evidence available (see
     LOCATION_TIERS). When nothing places the article but a state acts in it ("Turkish
     government imposes curfew"), the first state named, the subject of the story, is the best
-    guess."""
+    guess; failing that, the one home country of the actors named ("GNA and LNA forces clashed
+    in Wadi al-Rabi" is in Libya); failing that, the dateline ("NAIROBI (Reuters) -"), where the
+    reporter filed from."""
     best: dict[str, int] = {}  # country -> the first tier that locates it
     for code, items in by_country.items():
         tiers = [
@@ -151,7 +158,16 @@ def location_countries(by_country: Mapping[str, list[CountryEvidence]]) -> set[s
         for item in items
         if item.acting_state
     ]
-    return {min(acting)[1]} if acting else set()
+    if acting:
+        return {min(acting)[1]}
+    homes = _with_strength(by_country, "home")
+    return homes if len(homes) == 1 else _with_strength(by_country, "dateline")
+
+
+def _with_strength(by_country: Mapping[str, list[CountryEvidence]], strength: str) -> set[str]:
+    return {
+        code for code, items in by_country.items() if any(e.strength == strength for e in items)
+    }
 
 
 def evidence_of(hits: Iterable[Hit], text: ArticleText) -> tuple[Evidence, ...]:
@@ -172,7 +188,8 @@ def country_tag(
     code: str, items: list[CountryEvidence], located: bool, text: ArticleText
 ) -> CountryTag:
     if located:
-        weight = noisy_or(e.weight for e in items if e.role == "location" or e.acting_state)
+        locating = [e for e in items if e.role == "location" or e.acting_state]
+        weight = noisy_or(e.weight for e in (locating or items))  # else located by actor homes
     else:
         weight = MENTION_FACTOR * noisy_or(e.weight for e in items)
     role: CountryRole = "location" if located else "mention"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.tagging.dateline import dateline_length
 from bot.tagging.lexicon import KeyEntry, Lexicon, Meaning
 from bot.tagging.normalize import Normaliser
 from storage.types import Evidence, TagField
@@ -30,7 +31,8 @@ _NAME_PARTICLES = frozenset({
     "Jisr", "Souk", "Suq", "Mafraq", "Hajir", "Khor", "Jebl", "Koh", "Kuh", "Qala", "Qalat",
 })  # fmt: skip
 _PARTICLE_BEFORE = re.compile(r"([A-Z][a-z]+) $")
-_ARTICLE_AFTER = re.compile(r" (?:al|ar|as|ad|at|az|an|ash|el|ed|es|et|ez)[ -][A-Z]")
+# "as", "at" and "an" are also English words ("Chicago as Mexico protests"): only hyphenated.
+_ARTICLE_AFTER = re.compile(r" (?:(?:al|ar|ad|az|ash|el|ed|ez)[ -]|(?:as|at|an|es|et)-)[A-Z]")
 
 
 @dataclass(slots=True)
@@ -53,6 +55,7 @@ class ArticleText:
     folded: str
     lowered: str
     body_start: int
+    dateline_ends: tuple[int, int]  # where the title's and the body's datelines end
     matched_context: set[str] = field(default_factory=set)
     capitals: tuple[bool, bool] | None = None  # title, body shouting; see `is_shouting`
 
@@ -68,6 +71,12 @@ class ArticleText:
         """Is the match in a Title Case headline? (Bodies are sentences.) Asked rarely."""
         title = self.folded[1 : self.body_start - len(SEPARATOR)]
         return start < self.body_start and _title_case(title)
+
+    def in_dateline(self, start: int) -> bool:
+        """Does a match starting here lie in the dateline ("DUBAI (Reuters) -") of its field?"""
+        if start < self.body_start:
+            return start < self.dateline_ends[0]
+        return start < self.dateline_ends[1]
 
 
 _LOWER_RUN = re.compile(r"[a-z]{2}")
@@ -93,7 +102,9 @@ def prepare(title: str, body: str, normaliser: Normaliser) -> ArticleText:
     # The separator's "|" must survive folding so that no key spans title and body.
     bar = len(title) + 2
     lowered = f"{lowered[:bar]}|{lowered[bar + 1 :]}"
-    return ArticleText(joined, folded, lowered, len(title) + len(SEPARATOR) + 1)
+    body_start = len(title) + len(SEPARATOR) + 1
+    datelines = (1 + dateline_length(title), body_start + dateline_length(body))
+    return ArticleText(joined, folded, lowered, body_start, datelines)
 
 
 def _has_upper(text: str) -> bool:

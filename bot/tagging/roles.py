@@ -189,13 +189,16 @@ def _named_as_party(before: str, after: str) -> bool:
     return before_party is not None and before_party.search(before) is not None
 
 
-def role_of(lowered: str, start: int, end: int, strength: str) -> str:
+def role_of(lowered: str, start: int, end: int, strength: str, comma_after: bool = False) -> str:
     """What one country match says: "location"; "party" (a sponsor, origin, destination,
     addressee, the far side of a border, or the nationality of people); or "state" (the state
     acting or speaking: "Iran said", "Turkish forces"). Parties and states are both mentions; a
     state is also the best guess of where things happen when nothing else in the article says
-    (see the tagger)."""
+    (see the tagger). A name followed by a comma ("in Valparaiso, Zacatecas, armed men
+    clashed") is no verb's subject."""
     before, after = _context(lowered, start, end)
+    if comma_after:
+        after = ""
     if _named_as_party(before, after):
         return "party"
     if strength in ("name", "demonym") and _BORDER_AFTER.match(after):

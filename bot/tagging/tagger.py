@@ -99,26 +99,35 @@ class Tagger:
 
     def _actor_evidence(self, hits: list[Hit], text: ArticleText) -> list[ActorEvidence]:
         found = []
+        places: set[str] | None = None  # countries of the places named; worked out when asked
         for hit in hits:
             candidates = [m for m in hit.meanings if isinstance(m, ActorMeaning)]
             if not candidates:  # most hits name only countries and places
                 continue
-            for meaning in self._confirmed_actors(candidates, text):
+            if places is None and all(m.needs_context for m in candidates):
+                places = _place_countries(hits)
+            for meaning in self._confirmed_actors(candidates, text, places or set()):
                 weight = ev.field_weight(hit, ev.ACTOR_WEIGHT)
                 found.append(ActorEvidence(meaning.actor_id, hit, weight, meaning.named_countries))
         return found
 
     def _confirmed_actors(
-        self, candidates: list[ActorMeaning], text: ArticleText
+        self, candidates: list[ActorMeaning], text: ArticleText, places: set[str]
     ) -> list[ActorMeaning]:
-        """Plain aliases stand alone; acronyms and ambiguous aliases need their context words,
-        and when several actors share one (ADF, RSF) the best-supported one wins."""
+        """Plain aliases stand alone; acronyms and ambiguous aliases need support: their
+        context words, plus one point when the article names a place in the actor's home
+        country ("National Guard" near Zacatecas is Mexico's). When several actors share one
+        (ADF, RSF, National Guard) the best-supported one wins."""
         plain = [m for m in candidates if not m.needs_context]
         if plain:
             return plain
-        context = self._lexicon.actor_context
+        context, actors = self._lexicon.actor_context, self.taxonomy.actors
         scored = [
-            (len(context.get(m.actor_id, frozenset()) & text.matched_context), m)
+            (
+                len(context.get(m.actor_id, frozenset()) & text.matched_context)
+                + (not places.isdisjoint(actors[m.actor_id].countries)),
+                m,
+            )
             for m in candidates
         ]
         best = max((score for score, _ in scored), default=0)
@@ -166,9 +175,12 @@ class Tagger:
         by_country: dict[str, list[CountryEvidence]] = defaultdict(list)
         for item in countries:
             by_country[item.code].append(item)
+        unknown_place = bool(actors) and _names_unknown_place(text)
         for actor in actors:
-            for code in self.taxonomy.actors[actor.actor_id].countries:
-                by_country[code].append(ev.actor_home(code, actor))
+            known = self.taxonomy.actors[actor.actor_id]
+            sole = unknown_place and len(known.countries) == 1 and known.kind in _ACTS_AT_HOME
+            for code in known.countries:
+                by_country[code].append(ev.actor_home(code, actor, sole))
         located = ev.location_countries(by_country)
         tags = [
             ev.country_tag(code, items, code in located, text) for code, items in by_country.items()
@@ -178,18 +190,70 @@ class Tagger:
 
 def _country_meanings(hits: list[Hit], text: ArticleText) -> Iterator[tuple[Hit, CountryMeaning]]:
     """Country meanings of the hits, in text order. A place inside a longer unknown name
-    ("Saida" in "Abu Saida") is skipped."""
+    ("Saida" in "Abu Saida") is skipped, and so is a country's name used as a town's ("the town
+    of Costa Rica, south of Culiacan")."""
     for hit in hits:
         for meaning in hit.meanings:
             if not isinstance(meaning, CountryMeaning):
                 continue
             if meaning.strength in ev.PLACES and in_longer_name(hit, text):
                 continue
+            if meaning.strength == "name" and _names_a_town(hit, text):
+                continue
             yield hit, meaning
 
 
+_TOWN_OF = re.compile(
+    r"\b(?:town|village|hamlet|municipality|locality|community|settlement|neighbou?rhood) "
+    r"of (?:the )?$"
+)
+
+
+def _names_a_town(hit: Hit, text: ArticleText) -> bool:
+    return _TOWN_OF.search(text.lowered, max(0, hit.start - 30), hit.start) is not None
+
+
+# Kinds of actor whose one home country is where they act, as a last resort ("GNA and LNA
+# forces clashed in Wadi al-Rabi", "OSCE SMM observed explosions near Lozove"). Cyber groups,
+# leaders and agencies act far from home.
+_ACTS_AT_HOME = frozenset(
+    {"state_force", "armed_group", "militia", "terrorist_org", "international_org"}
+)
+_MONTHS_AND_DAYS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+)
+_UNKNOWN_PLACE = re.compile(
+    rf"\b(?:in|near|outside|around|at) (?:the )?(?!(?:{_MONTHS_AND_DAYS})\b)[A-Z][a-z]"
+)
+
+
+def _names_unknown_place(text: ArticleText) -> bool:
+    """Does the article say where things happened ("clashed in Wadi al-Rabi"), even if the
+    gazetteer does not know the place? Only then do actors' homes locate it."""
+    return _UNKNOWN_PLACE.search(text.joined) is not None
+
+
+def _place_countries(hits: list[Hit]) -> set[str]:
+    """Countries of the unambiguous places the hits name (not country names or demonyms,
+    which are as often parties as places)."""
+    return {
+        meaning.countries[0]
+        for hit in hits
+        for meaning in hit.meanings
+        if isinstance(meaning, CountryMeaning)
+        and meaning.strength in ev.PLACES
+        and len(meaning.countries) == 1
+        and not meaning.shared
+    }
+
+
 def _with_role(hit: Hit, code: str, strength: str, text: ArticleText) -> CountryEvidence:
-    reading = roles.role_of(text.lowered, hit.start, hit.end, strength)
+    if strength != "demonym" and text.in_dateline(hit.start):
+        weight = ev.field_weight(hit, ev.STRENGTH_WEIGHT["dateline"])
+        return CountryEvidence(code, "location", "dateline", hit, weight)
+    comma_after = text.joined[hit.end : hit.end + 1] == ","
+    reading = roles.role_of(text.lowered, hit.start, hit.end, strength, comma_after)
     role: CountryRole = "location" if reading == "location" else "mention"
     weight = ev.field_weight(hit, ev.STRENGTH_WEIGHT[strength])
     return CountryEvidence(code, role, strength, hit, weight, reading == "state")
