@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from storage.db import Database, from_db_time, to_db_time
 from storage.search import fts_query
@@ -83,27 +84,22 @@ class ArticleStore:
         backlog: bool,
         tag_version: str | None = None,
     ) -> list[int]:
-        """Store new articles and the feed's new state in one transaction; return new ids.
+        """Store new articles and the feed's new state; return new ids.
 
         An article whose feed+key or canonical URL is already stored is skipped, so a repeat
         (same poll twice, a crash before commit, the same story from another feed) adds nothing.
+        Articles go in transactions of STORE_CHUNK, so other writers wait for one chunk, not
+        for a whole 5,000-entry feed. The feed's state commits with the last chunk: a crash
+        before it leaves the feed due with its old validators, and the next poll refetches the
+        body and skips the articles already stored.
         """
-        first_seen_text, flag = to_db_time(first_seen), int(backlog)
-
-        def store(connection: sqlite3.Connection) -> list[int]:
-            new_ids = []
-            for article in articles:
-                cursor = connection.execute(
-                    _INSERT_ARTICLE, _article_row(feed_id, article, first_seen_text, flag)
-                )
-                if cursor.rowcount == 1 and cursor.lastrowid is not None:
-                    new_ids.append(cursor.lastrowid)
-                    if article.tags is not None and tag_version is not None:
-                        write_tags(connection, cursor.lastrowid, article.tags, tag_version)
-            connection.execute(_UPDATE_FEED_AFTER_PARSE, _feed_state_row(feed_id, state))
-            return new_ids
-
-        return await self._db.run_in_transaction(store)
+        rows = _ChunkRows(feed_id, to_db_time(first_seen), int(backlog), tag_version)
+        chunks = [articles[at : at + STORE_CHUNK] for at in range(0, len(articles), STORE_CHUNK)]
+        new_ids: list[int] = []
+        for chunk in chunks[:-1]:
+            new_ids += await self._db.run_in_transaction(partial(rows.store, chunk, None))
+        last = chunks[-1] if chunks else []
+        return new_ids + await self._db.run_in_transaction(partial(rows.store, last, state))
 
     async def get(self, article_id: int) -> Article | None:
         row = await self._db.fetch_one(f"{ARTICLE_SELECT} WHERE a.id = ?", (article_id,))
@@ -348,6 +344,40 @@ def _distinct_ids(table: str, key: str, values: Sequence[str], also: str = "1") 
         f"SELECT {distinct}article_id AS id FROM {table}"
         f" WHERE {also} AND {key} IN ({_in_list(values)})"
     )
+
+
+# Articles per write transaction when storing a fetch (a 5,000-entry feed is ten of them).
+STORE_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class _ChunkRows:
+    """What every chunk of one fetch writes with its articles."""
+
+    feed_id: int
+    first_seen: str
+    backlog: int
+    tag_version: str | None
+
+    def store(
+        self,
+        articles: Sequence[NewArticle],
+        state: FeedState | None,
+        connection: sqlite3.Connection,
+    ) -> list[int]:
+        """Inside the caller's transaction: insert `articles` (and their tags), then the
+        feed's `state` when given; return the ids of the articles that were new."""
+        new_ids = []
+        for article in articles:
+            row = _article_row(self.feed_id, article, self.first_seen, self.backlog)
+            cursor = connection.execute(_INSERT_ARTICLE, row)
+            if cursor.rowcount == 1 and cursor.lastrowid is not None:
+                new_ids.append(cursor.lastrowid)
+                if article.tags is not None and self.tag_version is not None:
+                    write_tags(connection, cursor.lastrowid, article.tags, self.tag_version)
+        if state is not None:
+            connection.execute(_UPDATE_FEED_AFTER_PARSE, _feed_state_row(self.feed_id, state))
+        return new_ids
 
 
 _INSERT_ARTICLE = (

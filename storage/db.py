@@ -1,4 +1,11 @@
-"""The one SQLite connection: pragmas, numbered migrations, transactions, time conversion."""
+"""The SQLite connections: pragmas, numbered migrations, transactions, time conversion.
+
+Two connections to the same file. The writer takes every transaction (one at a time, in task
+order). The reader serves fetch_all/fetch_one/fetch_value: in WAL mode it reads the last
+committed state while the writer is inside a transaction, so a lookup never queues behind a
+feed's write. Reads that must see their own transaction's uncommitted writes use the connection
+handed out by transaction() or run_in_transaction() instead.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +33,14 @@ _TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 JOURNAL_MODE = "PRAGMA journal_mode = WAL"
 PRAGMAS = (
     "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",
+)
+# The reader can never write, so a read path that slips into writing fails loudly instead of
+# racing the writer. busy_timeout still matters: opening a WAL snapshot can meet a brief lock
+# (WAL recovery, a checkpoint resetting the log).
+READER_PRAGMAS = (
+    "PRAGMA query_only = ON",
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
 )
@@ -82,10 +97,14 @@ def split_statements(script: str) -> list[str]:
 
 
 class Database:
-    """Owns the aiosqlite connection; serialises transactions between tasks sharing it."""
+    """Owns the two aiosqlite connections: `connection` (the writer) serialises transactions
+    between the tasks sharing it; `reader` answers fetch_* from the last committed state."""
 
-    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection
+    ) -> None:
         self.connection = connection
+        self.reader = reader
         self.path = path
         self._write_lock = asyncio.Lock()
 
@@ -105,8 +124,7 @@ class Database:
         """Run `work` inside BEGIN IMMEDIATE ... COMMIT on the database thread, in one hop.
 
         aiosqlite pays a thread round trip per statement; a poll pass writes thousands of small
-        transactions, so whole transactions go over at once. `_execute` is aiosqlite's own
-        "run this callable on the connection thread" (no public equivalent; version pinned).
+        transactions, so whole transactions go over at once.
         """
 
         def transaction(connection: sqlite3.Connection) -> T:
@@ -120,24 +138,46 @@ class Database:
             return result
 
         async with self._write_lock:
-            raw = self.connection._conn  # the sqlite3.Connection owned by aiosqlite's thread
-            on_thread: Callable[..., Awaitable[T]] = getattr(self.connection, "_execute")  # noqa: B009
-            return await on_thread(transaction, raw)
+            return await _on_thread(self.connection, transaction)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self.connection.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        """Every row, read through the reader in one thread hop."""
+        return list(await self.reader.execute_fetchall(sql, params))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self.connection.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        """The first row (through the reader, one hop); the statement is closed at once, since
+        an open statement would keep the reader on an old snapshot."""
+
+        def first_row(connection: sqlite3.Connection) -> sqlite3.Row | None:
+            cursor = connection.execute(sql, params)
+            try:
+                row: sqlite3.Row | None = cursor.fetchone()
+                return row
+            finally:
+                cursor.close()
+
+        return await _on_thread(self.reader, first_row)
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
 
     async def close(self) -> None:
-        await self.connection.close()
+        try:
+            await self.reader.close()
+        finally:
+            await self.connection.close()
+
+
+async def _on_thread(
+    connection: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]
+) -> T:
+    """Run `work(sqlite3 connection)` on the aiosqlite connection's own thread. `_execute` is
+    aiosqlite's "run this callable on the connection thread" (no public equivalent; version
+    pinned in requirements.txt)."""
+    raw = connection._conn  # the sqlite3.Connection owned by aiosqlite's thread
+    queue: Callable[..., Awaitable[T]] = getattr(connection, "_execute")  # noqa: B009
+    return await queue(work, raw)
 
 
 async def _schema_version(connection: aiosqlite.Connection) -> int:
@@ -146,29 +186,35 @@ async def _schema_version(connection: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-async def _refuse_too_new(database: Database) -> int:
+async def _refuse_too_new(connection: aiosqlite.Connection, path: Path) -> int:
     """The schema version, or DatabaseTooNewError when it is newer than this code knows."""
     known = len(known_migrations())
-    current = await _schema_version(database.connection)
+    current = await _schema_version(connection)
     if current > known:
         raise DatabaseTooNewError(
-            f"{database.path}: the database is at schema version {current}, but this Sitrep knows "
+            f"{path}: the database is at schema version {current}, but this Sitrep knows "
             f"only up to {known}; run a newer Sitrep or point storage.path elsewhere"
         )
     return current
 
 
-async def migrate(database: Database) -> int:
-    """Apply every pending migration in one transaction; return the resulting version."""
+async def migrate(connection: aiosqlite.Connection, path: Path) -> int:
+    """Apply every pending migration in one transaction on the writer; return the resulting
+    version. Runs before the reader opens, so no reader ever sees an old schema."""
     migrations = known_migrations()
-    current = await _refuse_too_new(database)
-    pending = [(number, path) for number, path in migrations if number > current]
+    current = await _refuse_too_new(connection, path)
+    pending = [(number, script) for number, script in migrations if number > current]
     if not pending:
         return current
-    async with database.transaction() as connection:
-        for number, path in pending:
-            await _execute_all(connection, split_statements(path.read_text(encoding="utf-8")))
+    await connection.execute("BEGIN IMMEDIATE")
+    try:
+        for number, script in pending:
+            await _execute_all(connection, split_statements(script.read_text(encoding="utf-8")))
             await connection.execute(f"PRAGMA user_version = {number:d}")
+    except BaseException:
+        await connection.execute("ROLLBACK")
+        raise
+    await connection.execute("COMMIT")
     return pending[-1][0]
 
 
@@ -184,25 +230,45 @@ def _check_openable(path: Path) -> None:
     sqlite3.connect(path).close()
 
 
-async def open_database(path: Path) -> Database:
-    """Open (creating if needed), set pragmas, migrate. Raises StorageError with a clear reason."""
+async def _connect(path: Path, pragmas: Iterable[str]) -> aiosqlite.Connection:
     try:
-        await asyncio.to_thread(_check_openable, path)
         connection = await aiosqlite.connect(path, isolation_level=None)
     except (OSError, sqlite3.DatabaseError) as error:
         raise StorageError(f"{path}: cannot open the database file: {error}") from None
     connection.row_factory = sqlite3.Row
-    database = Database(connection, path)
     try:
-        for pragma in PRAGMAS:
+        for pragma in pragmas:
             await connection.execute(pragma)
-        await _refuse_too_new(database)
-        await connection.execute(JOURNAL_MODE)
-        await migrate(database)
-    except sqlite3.DatabaseError as error:
-        await connection.close()
-        raise StorageError(f"{path}: cannot use this database: {error}") from None
     except BaseException:
         await connection.close()
         raise
-    return database
+    return connection
+
+
+async def _prepare_writer(connection: aiosqlite.Connection, path: Path) -> None:
+    await _refuse_too_new(connection, path)
+    await connection.execute(JOURNAL_MODE)
+    await migrate(connection, path)
+
+
+async def open_database(path: Path) -> Database:
+    """Open (creating if needed), set pragmas, migrate, then open the reader. Raises
+    StorageError with a clear reason."""
+    try:
+        await asyncio.to_thread(_check_openable, path)
+    except (OSError, sqlite3.DatabaseError) as error:
+        raise StorageError(f"{path}: cannot open the database file: {error}") from None
+    try:
+        writer = await _connect(path, PRAGMAS)
+    except sqlite3.DatabaseError as error:
+        raise StorageError(f"{path}: cannot use this database: {error}") from None
+    try:
+        await _prepare_writer(writer, path)
+        reader = await _connect(path, READER_PRAGMAS)
+    except sqlite3.DatabaseError as error:
+        await writer.close()
+        raise StorageError(f"{path}: cannot use this database: {error}") from None
+    except BaseException:
+        await writer.close()
+        raise
+    return Database(writer, path, reader)

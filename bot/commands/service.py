@@ -37,6 +37,9 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 25
 BROWSE_WINDOW = timedelta(days=7)
 NEEDS_MANAGE_SERVER = "You need the Manage Server permission to change feeds."
+# Autocomplete asks on every keystroke; feeds change rarely. Adding or removing a feed here
+# refreshes the list at once; the TTL catches the CLI's changes and titles learned by polling.
+FEED_CHOICES_TTL = timedelta(seconds=30)
 JobsSource = Callable[[], Sequence[tuple[str, datetime | None]]]
 
 
@@ -52,6 +55,8 @@ class Commands:
         self._index = LookupIndex(self._taxonomy)
         self._jobs = jobs
         self._started_at = started_at or app.clock()
+        self._feed_choices: tuple[datetime, list[Feed]] | None = None  # (read at, feeds)
+        self._feed_changes = 0  # a list read while a feed changed is not kept
 
     # --- /lookup -----------------------------------------------------------------------------
 
@@ -233,6 +238,7 @@ class Commands:
         except (FeedListError, FeedExistsError) as error:
             raise CommandError(f"{error}.") from None
         result = await self._app.poller.poll_feed(feed)
+        self._forget_feed_choices()  # after the poll: it gives the feed its title
         if result.outcome == "failed":
             text = f"Added, but the first fetch failed: {result.reason}. It will be retried."
             return Notice(f"Feed added: {feed.display_name}", text, ok=False)
@@ -248,6 +254,8 @@ class Commands:
             removed = await self._app.storage.feeds.remove(feed.url)
         except UnknownFeedError as error:
             raise CommandError(str(error)) from None
+        finally:
+            self._forget_feed_choices()
         return Notice(f"Feed removed: {feed.display_name}", f"{removed} articles removed with it.")
 
     async def find_feed(self, reference: str) -> Feed:
@@ -260,9 +268,25 @@ class Commands:
 
     async def feed_choices(self, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
         wanted = prefix.casefold()
-        feeds = await self._app.storage.feeds.all()
+        feeds = await self._feeds_for_choices()
         matches = [f for f in feeds if wanted in f.display_name.casefold() or wanted in f.url]
         return [(f"{f.display_name} ({f.url})"[:100], f.url) for f in matches[:limit]]
+
+    async def _feeds_for_choices(self) -> list[Feed]:
+        """Every feed, from memory unless the list is older than FEED_CHOICES_TTL."""
+        now = self._app.clock()
+        cached = self._feed_choices
+        if cached is not None and timedelta(0) <= now - cached[0] < FEED_CHOICES_TTL:
+            return cached[1]
+        changes = self._feed_changes
+        feeds = await self._app.storage.feeds.all()
+        if changes == self._feed_changes:
+            self._feed_choices = (now, feeds)
+        return feeds
+
+    def _forget_feed_choices(self) -> None:
+        self._feed_changes += 1
+        self._feed_choices = None
 
     # --- autocomplete and /status --------------------------------------------------------------
 

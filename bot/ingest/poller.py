@@ -1,21 +1,30 @@
 """One polling pass: due feeds -> fetch -> parse (off the loop) -> tag (off the loop) -> store.
 
 Each feed is handled on its own: its failure is recorded on the feed and never reaches the
-others. A feed's new articles and its new state (validators, next check) commit together, so
-a crash at any point leaves either both or neither.
+others. A feed's new state (validators, next check) commits with its last articles, so a crash
+at any point leaves the feed due again, and the next poll skips what was already stored.
+
+Off the loop means the executor handed in: a thread pool by default, or ParseWorkers, processes
+that each build the tagger once (`start_worker`), so parsing and tagging a big feed never
+compete with the event loop for this process's GIL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
 import random
+import signal
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from bot.ingest import schedule
 from bot.ingest.fetch import Fetcher, FetchError, FetchResult
@@ -202,3 +211,81 @@ class Poller:
 def _tagged(tagger: BatchTagger, articles: list[NewArticle]) -> list[NewArticle]:
     tags = tagger.tag_batch([(article.title, article.summary) for article in articles])
     return [replace(article, tags=tag) for article, tag in zip(articles, tags, strict=True)]
+
+
+# --- parsing and tagging in worker processes ------------------------------------------------
+
+# The tagger of a worker process, built there once by start_worker (the pool's initializer):
+# it is far too big to send with every batch, and each process needs its own.
+_worker_tagger: BatchTagger | None = None
+WORKER_NICENESS = 10  # the kernel gives a nice-10 process about a tenth of a contended core
+
+
+def start_worker(build_tagger: Callable[[], BatchTagger] | None) -> None:
+    """Initializer of a worker process. Ctrl-C reaches the whole process group: the parent
+    stops the pool, so workers ignore it instead of dying mid-feed with a traceback. Workers
+    run at a lower CPU priority: on a busy machine the bot's answers come first, and a feed
+    is stored a little later."""
+    global _worker_tagger
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(WORKER_NICENESS)
+    if build_tagger is not None:
+        _worker_tagger = build_tagger()
+
+
+class WorkerTagger:
+    """The BatchTagger a poller with ParseWorkers is given: it travels to a worker with each
+    batch (only its version, a short string) and tags with the tagger built there."""
+
+    def __init__(self, version: str) -> None:
+        self._version = version
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def tag_batch(self, items: Sequence[tuple[str, str]]) -> list[ArticleTags]:
+        assert _worker_tagger is not None, "WorkerTagger used outside a ParseWorkers process"
+        return _worker_tagger.tag_batch(items)
+
+
+class ParseWorkers(Executor):
+    """Worker processes for parsing and tagging; a pool broken by a dead worker (killed, out
+    of memory) is replaced at the next submit, so that one bad feed fails, not every later one.
+
+    Processes are spawned, never forked: this process runs threads (aiosqlite, the default
+    executor), and forking a process with threads can copy a held lock into the child."""
+
+    def __init__(self, workers: int, build_tagger: Callable[[], BatchTagger] | None) -> None:
+        assert workers >= 1, f"ParseWorkers needs at least one process, not {workers}"
+        self._workers = workers
+        self._build_tagger = build_tagger
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(
+            self._workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=start_worker,
+            initargs=(self._build_tagger,),
+        )
+        # Workers start on demand; ask for all of them now, so that they build their taggers
+        # while the bot starts, not when the first big feed arrives.
+        for _ in range(self._workers):
+            pool.submit(int)
+        return pool
+
+    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
+        with self._lock:
+            try:
+                return self._pool.submit(fn, *args, **kwargs)
+            except BrokenProcessPool:
+                log.error("a parse worker process died; starting new ones")
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+                return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
