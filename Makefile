@@ -39,6 +39,13 @@ unit: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/tagging.py
+	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/bot.py
+
+# The bundled sample feeds through the real pipeline into a throwaway database, a digest, then
+# the console on it. Only 127.0.0.1 is contacted. ARGS=--no-console prints and exits.
+demo: $(RUN_STAMP)
+	$(BIN)/python main.py demo $(ARGS)
 
 # Tagger quality on ../shared/eval (dev sets) and tests/data (our own labeled set).
 eval: $(DEV_STAMP)

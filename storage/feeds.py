@@ -188,3 +188,19 @@ class FeedStore:
             if cursor.rowcount == 0:
                 raise UnknownFeedError(url)
         return await self.get(url)
+
+    async def record_earlier_read(self, feed_ids: Sequence[int], at: datetime) -> None:
+        """Record that these feeds were already read once, at `at`.
+
+        A feed's first read stores its back catalogue as backlog, never announced; after this
+        call the next read counts as news. The demo uses it: it ingests a sample week as if the
+        bot had been watching those feeds all along, so the digest has something to show."""
+        rows = [(to_db_time(at), to_db_time(at), feed_id) for feed_id in feed_ids]
+
+        def update(connection: sqlite3.Connection) -> None:
+            connection.executemany(
+                "UPDATE feeds SET last_checked = ?, last_updated = ? WHERE id = ?", rows
+            )
+
+        if rows:
+            await self._db.run_in_transaction(update)
