@@ -6,6 +6,11 @@ python main.py feeds list|add|remove|enable|import|export
 python main.py articles [--since 24h] [--search TEXT] [--limit N] [--json]
 python main.py tag "TEXT" | tag --jsonl  tags with their evidence
 python main.py retag                   re-tag stored articles after a taxonomy edit
+python main.py digest [--since 24h] [--region R] [--actor A] [--format markdown|json]
+python main.py demo [--no-console]     the bundled sample feeds in a throwaway database
+python main.py doctor [--quick]         check settings, database, feeds, taxonomy, token
+python main.py db backup PATH [--force] online copy of the database, integrity-checked
+python main.py db prune [--older-than 180d] [--dry-run]  delete old articles and their tags
 """
 
 from __future__ import annotations
@@ -18,14 +23,19 @@ import json
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 from bot.app import App, Tagging
 from bot.cli import articles as articles_cli
+from bot.cli import db as db_cli
+from bot.cli import demo as demo_cli
 from bot.cli import digest as digest_cli
+from bot.cli import doctor as doctor_cli
 from bot.cli import feeds as feeds_cli
 from bot.cli import fetch as fetch_cli
 from bot.cli import tagging as tagging_cli
@@ -34,7 +44,7 @@ from bot.errors import UserError
 from bot.ingest.feedlist import FeedListError, load_seed_feeds
 from bot.ingest.fetch import Fetcher, FetchLimits
 from bot.ingest.guard import AddressPolicy
-from bot.ingest.poller import Poller
+from bot.ingest.poller import BatchTagger, ParseWorkers, Poller, WorkerTagger
 from bot.ingest.schedule import PollPolicy
 from bot.runner import run
 from bot.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
@@ -109,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also sync slash commands globally (slow to appear; guilds sync on every start)",
     )
-    run_parser.set_defaults(handler=run, needs_tagging=True)
+    run_parser.set_defaults(handler=run, needs_tagging=True, parse_in_workers=True)
 
     fetch_parser = commands.add_parser("fetch", help="one polling pass over the due feeds")
     fetch_parser.add_argument(
@@ -147,6 +157,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     retag = commands.add_parser("retag", help="re-tag stored articles after a taxonomy edit")
     retag.set_defaults(handler=tagging_cli.retag, needs_tagging=True)
+    db_cli.register(commands)
+    doctor_cli.register(commands)
+
+    demo = commands.add_parser(
+        "demo",
+        help="try Sitrep offline: sample feeds, a digest, then the console",
+        description="Reads the bundled sample feeds (config/demo) from a server on 127.0.0.1 into "
+        "a temporary database, prints what happened and a digest, then opens the console.",
+    )
+    demo.add_argument("--no-console", action="store_true", help="print and exit")
+    demo.set_defaults(demo_handler=demo_cli.demo)
     return parser
 
 
@@ -225,8 +246,32 @@ def build_tagging(settings: Settings) -> Tagging:
 
 
 @asynccontextmanager
+async def parse_executor(settings: Settings, workers: int) -> AsyncIterator[Executor | None]:
+    """Where the poller parses and tags: `workers` processes, started at once and each
+    building its own tagger, or (None, with 0) a thread of this process."""
+    if workers == 0:
+        yield None
+        return
+    pool = ParseWorkers(workers, partial(build_tagging, settings))
+    try:
+        yield pool
+    finally:  # a worker busy with a feed finishes it first, as a thread would
+        await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
+
+
+def poll_tagger(tagging: Tagging | None, executor: Executor | None) -> BatchTagger | None:
+    """What the poller tags with: in worker processes, their own taggers under this version."""
+    if tagging is None or not isinstance(executor, ParseWorkers):
+        return tagging
+    return WorkerTagger(tagging.version)
+
+
+@asynccontextmanager
 async def build_app(
-    settings: Settings, clock: Callable[[], datetime] = utc_now, with_tagging: bool = True
+    settings: Settings,
+    clock: Callable[[], datetime] = utc_now,
+    with_tagging: bool = True,
+    parse_workers: int = 0,
 ) -> AsyncIterator[App]:
     """Open every long-lived resource once and wire the parts together."""
     fetch = settings.fetch
@@ -248,25 +293,38 @@ async def build_app(
         poll.max_consecutive_failures,
         fetch.max_retry_after,
     )
-    # Building the tagger takes a moment; commands that store no articles skip it.
-    tagging = await asyncio.to_thread(build_tagging, settings) if with_tagging else None
-    async with open_storage(settings.storage.path) as storage, Fetcher(limits, policy) as fetcher:
-        await seed_feeds(storage, settings, clock())
-        poller = Poller(storage, fetcher, poll_policy, tagger=tagging, clock=clock)
-        yield App(settings, storage, poller, tagging, clock)
+    # Workers start first: they build their taggers while this process builds its own.
+    async with parse_executor(settings, parse_workers if with_tagging else 0) as executor:
+        # Building the tagger takes a moment; commands that store no articles skip it.
+        tagging = await asyncio.to_thread(build_tagging, settings) if with_tagging else None
+        async with (
+            open_storage(settings.storage.path) as storage,
+            Fetcher(limits, policy) as fetcher,
+        ):
+            await seed_feeds(storage, settings, clock())
+            tagger = poll_tagger(tagging, executor)
+            poller = Poller(storage, fetcher, poll_policy, executor, tagger, clock=clock)
+            yield App(settings, storage, poller, tagging, clock)
 
 
 async def run_command(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     if hasattr(args, "tagging_handler"):  # needs the tagger only, not the database
         return int(args.tagging_handler(build_tagging(settings), args, out))
+    if hasattr(args, "settings_handler"):  # must not open (and so migrate) the database
+        return int(await args.settings_handler(settings, args, out))
+    if hasattr(args, "demo_handler"):  # builds its own App, on settings derived for the demo
+        return int(await args.demo_handler(settings, args, out, build_app))
     with_tagging = getattr(args, "needs_tagging", False) and not getattr(args, "no_fetch", False)
-    async with build_app(settings, with_tagging=with_tagging) as app:
+    workers = settings.poll.workers if getattr(args, "parse_in_workers", False) else 0
+    async with build_app(settings, with_tagging=with_tagging, parse_workers=workers) as app:
         handler: Handler = args.handler
         return await handler(app, args, out)
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "doctor":  # reports broken settings as a FAIL line instead of stopping
+        return doctor_cli.doctor(args, out)
     try:
         settings = load_settings(args.config)
         setup_logging(settings.log.level, args.log_format or settings.log.format)

@@ -9,20 +9,33 @@ import logging
 import signal
 import sys
 from collections import Counter
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 import discord
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
+from bot.commands.digests import DigestCommands
 from bot.commands.service import Commands
+from bot.commands.views import CommandError
+from bot.console.sender import ConsoleSender
 from bot.console.session import ConsoleSession, run_console, stdin_lines
+from bot.digest.delivery import DigestDelivery, Sender
+from bot.digest.jobs import DigestJobs
+from bot.digest.service import Digests
 from bot.discord.client import SitrepBot
+from bot.discord.sender import DiscordSender
 from bot.errors import UserError
+from bot.maintenance import prune_old_articles
+from bot.tagging.resolve import LookupIndex
+from storage.subscriptions import Subscription
 
 log = logging.getLogger(__name__)
 POLL_JOB_ID = "poll-feeds"
+PRUNE_JOB_ID = "prune-articles"
 # How often the poller looks for due feeds; each feed's own schedule lives in the database.
 POLL_TICK_SECONDS = 30
 SHUTDOWN_GRACE_SECONDS = 5.0
@@ -43,8 +56,38 @@ async def poll_due_feeds(app: App) -> None:
     )
 
 
+async def prune(app: App) -> None:
+    await prune_old_articles(app.storage, app.settings.storage.retention_days, app.clock())
+
+
+def log_job_problem(event: JobExecutionEvent) -> None:
+    """Every missed or failed scheduler run, once, with the job id to act on."""
+    if event.code == EVENT_JOB_MISSED:
+        log.warning(
+            "scheduler missed job %s due at %s (the loop was busy or the machine asleep)",
+            event.job_id,
+            event.scheduled_run_time,
+        )
+    else:
+        log.error("scheduler job %s failed", event.job_id, exc_info=event.exception)
+
+
 def build_scheduler(app: App) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_listener(log_job_problem, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+    if app.settings.storage.retention_days:
+        scheduler.add_job(
+            prune,
+            "interval",
+            args=(app,),
+            days=1,
+            id=PRUNE_JOB_ID,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+            next_run_time=app.clock() + timedelta(minutes=5),  # not in the busy first minutes
+        )
     scheduler.add_job(
         poll_due_feeds,
         "interval",
@@ -57,6 +100,36 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         next_run_time=app.clock(),
     )
     return scheduler
+
+
+def build_digests(
+    app: App,
+    scheduler: AsyncIOScheduler,
+    sender: Sender,
+    serves: Callable[[Subscription], bool],
+) -> DigestCommands:
+    """The digest parts: delivery through `sender`, jobs for the subscriptions it serves."""
+    assert app.tagging is not None, "digests need the taxonomy"
+    taxonomy = app.tagging.taxonomy
+    first_window = timedelta(hours=app.settings.digest.first_window_hours)
+    delivery = DigestDelivery(
+        app.storage,
+        Digests(app.storage, taxonomy),
+        LookupIndex(taxonomy),
+        sender,
+        app.clock,
+        first_window,
+    )
+    jobs = DigestJobs(scheduler, delivery, app.storage, app.clock, serves)
+    return DigestCommands(app, jobs)
+
+
+def on_discord(subscription: Subscription) -> bool:
+    return subscription.channel_id != 0
+
+
+def on_console(subscription: Subscription) -> bool:
+    return subscription.channel_id == 0
 
 
 def scheduled_jobs(scheduler: AsyncIOScheduler) -> list[tuple[str, datetime | None]]:
@@ -90,10 +163,12 @@ async def run_console_mode(
     """Commands are read from stdin (a terminal or a pipe). /quit stops; so does the end of
     input on a terminal (Ctrl-D). A pipe that ends, or no stdin at all (a container), leaves
     the scheduler polling until a signal."""
+    digests = build_digests(app, scheduler, ConsoleSender(out), on_console)
     scheduler.start()
+    await digests.jobs.start()
     out.write(f"Sitrep console mode, database {app.storage.path}. Stop with Ctrl-C or /quit.\n")
     out.flush()
-    session = ConsoleSession(service, out)
+    session = ConsoleSession(service, out, digests)
     console = asyncio.create_task(_console(session, out, stop, sys.stdin.isatty()))
     try:
         await stop.wait()
@@ -110,7 +185,18 @@ async def run_discord(
     stop: asyncio.Event,
     sync_global: bool,
 ) -> int:
-    bot = SitrepBot(service, scheduler, app.settings.discord.guild_ids, sync_globally=sync_global)
+    def digests(client: SitrepBot) -> DigestCommands:
+        return build_digests(app, scheduler, DiscordSender(client), on_discord)
+
+    guild_ids = app.settings.discord.guild_ids
+    bot = SitrepBot(service, scheduler, guild_ids, sync_globally=sync_global, digests=digests)
+    assert bot.digests is not None
+    try:
+        added = await bot.digests.seed(app.settings.digest.subscriptions, guild_ids)
+    except CommandError as error:
+        raise UserError(f"config error: {error}") from None
+    if added:
+        log.info("seeded %d digest subscriptions from the settings", added)
     async with bot:
         runner = asyncio.create_task(bot.start(token))
         stopper = asyncio.create_task(stop.wait())

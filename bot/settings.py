@@ -124,6 +124,7 @@ class SeedSubscription:
 
     channel_id: int
     schedule: str
+    guild_id: int | None = None  # default: the one guild in discord.guild_ids
     timezone: str | None = None
     regions: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
@@ -144,6 +145,7 @@ def _seed_subscriptions(raw: Any) -> tuple[SeedSubscription, ...]:
         seeds.append(
             SeedSubscription(
                 channel_id=_id_list([item["channel_id"]])[0],
+                guild_id=None if "guild_id" not in item else _id_list([item["guild_id"]])[0],
                 schedule=_text(item["schedule"]),
                 timezone=None if zone is None else _timezone(zone),
                 regions=tuple(_text(code) for code in _items(item.get("regions", []))),
@@ -170,8 +172,8 @@ TIMEZONE = Kind(_timezone, 'an IANA time zone name such as "UTC" or "Europe/Pari
 DAYS = _number(int, 0, "a whole number of days of at least 0 (0 keeps everything)")
 SEEDS = Kind(
     _seed_subscriptions,
-    "a list of tables with channel_id and schedule, optionally timezone, regions, actors, "
-    "min_sources and quiet (set in a settings file, not the environment)",
+    "a list of tables with channel_id and schedule, optionally guild_id, timezone, regions, "
+    "actors, min_sources and quiet (set in a settings file, not the environment)",
 )
 
 
@@ -211,6 +213,7 @@ class PollSettings:
     max_backoff: int = setting(WHOLE_SECONDS)
     jitter: float = setting(FRACTION)
     max_consecutive_failures: int = setting(POSITIVE_INT)
+    workers: int = setting(_number(int, 0, "a whole number of at least 0"))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,10 @@ from storage.articles import ArticleStore
 from storage.db import Database, DatabaseTooNewError, StorageError, open_database
 from storage.digests import DigestStore
 from storage.feeds import FeedExistsError, FeedStore, UnknownFeedError
+from storage.maintenance import MaintenanceStore
+from storage.outbox import OutboxStore
 from storage.search import SearchQueryError
+from storage.subscriptions import SubscriptionExistsError, SubscriptionStore
 from storage.tags import TagStore
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
     "SearchQueryError",
     "Storage",
     "StorageError",
+    "SubscriptionExistsError",
     "UnknownFeedError",
     "open_storage",
 ]
@@ -37,6 +41,9 @@ class Storage:
     articles: ArticleStore
     tags: TagStore
     digests: DigestStore
+    subscriptions: SubscriptionStore
+    outbox: OutboxStore
+    maintenance: MaintenanceStore
 
     @property
     def path(self) -> Path:
@@ -53,6 +60,9 @@ async def open_storage(path: Path) -> AsyncIterator[Storage]:
             ArticleStore(database),
             TagStore(database),
             DigestStore(database),
+            SubscriptionStore(database),
+            OutboxStore(database),
+            MaintenanceStore(database),
         )
     finally:
         await database.close()

@@ -8,10 +8,15 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.commands.digests import DigestCommands
 from bot.commands.service import Commands
 from bot.console.parse import ConsoleParseError, ParsedCommand, parse_line
+from bot.console.sender import ConsoleSender
 from bot.console.session import ConsoleSession, help_text, run_console
+from bot.runner import build_digests, on_console
+from tests.digest_e2e_support import Story, store_stories
 from tests.feedserver import FeedServer
 
 
@@ -155,3 +160,56 @@ async def test_run_console_prompts_until_end_of_input(app) -> None:
     await run_console(ConsoleSession(Commands(app), out), lines(), out)
     text = out.getvalue()
     assert text.startswith(help_text()) and "Up 0h" in text and "unknown command" in text
+
+
+# --- /digest ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/digest subscribe schedule:'every 6h' quiet:yes", ParsedCommand("digest subscribe", {"schedule": "every 6h", "quiet": True})),
+        ("/digest now region:Sahel since:2d", ParsedCommand("digest now", {"region": "Sahel", "since": "2d"})),
+        ("/digest unsubscribe subscription:3", ParsedCommand("digest unsubscribe", {"subscription": 3})),
+    ],
+)  # fmt: skip
+def test_parse_digest_lines(line, expected) -> None:
+    assert parse_line(line) == expected
+
+
+def test_a_bad_boolean_says_how_to_fix() -> None:
+    with pytest.raises(ConsoleParseError, match="true or false"):
+        parse_line("/digest subscribe schedule:x quiet:maybe")
+
+
+@pytest.fixture
+async def digest_session(app, tagging) -> tuple[ConsoleSession, io.StringIO, DigestCommands]:
+    now = datetime.now(UTC)
+    stories = [Story("Wire", "RSF shells El Fasher as famine spreads in Sudan's Darfur"),
+               Story("Desk", "Al-Shabaab attack on Mogadishu hotel kills 12 in Somalia")]  # fmt: skip
+    await store_stories(app.storage, tagging, stories, now - timedelta(hours=2))
+    out = io.StringIO()
+    digests = build_digests(app, AsyncIOScheduler(timezone=UTC), ConsoleSender(out), on_console)
+    return ConsoleSession(Commands(app), out, digests), out, digests
+
+
+async def test_console_digests_subscribe_list_deliver_and_unsubscribe(digest_session) -> None:
+    console, out, digests = digest_session
+    reply = await _reply(console, out, "/digest subscribe schedule:'every 6h' regions:Africa")
+    assert "Digest #1 subscribed" in reply and "every 6 hours" in reply
+    listed = await _reply(console, out, "/digest list")
+    assert "#1 every 6 hours, Africa: next " in listed
+    now = await _reply(console, out, "/digest now region:Somalia")
+    assert "Mogadishu" in now and "El Fasher" not in now
+
+    out.seek(0)
+    out.truncate()
+    report = await digests.jobs.run_scheduled(1)  # what the scheduler runs at 6-hour marks
+    assert report.outcome == "sent"
+    printed = out.getvalue()
+    assert "Mogadishu" in printed and "El Fasher" in printed and "<t:" not in printed
+
+    assert "Digest #1 removed" in await _reply(console, out, "/digest unsubscribe subscription:1")
+    assert "No digest subscriptions" in await _reply(console, out, "/digest list")
+    reply = await _reply(console, out, "/digest unsubscribe subscription:1")
+    assert reply.startswith("error: No digest #1")

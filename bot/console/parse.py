@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class OptionSpec:
     name: str
-    kind: type = str  # str or int
+    kind: type = str  # str, int or bool
     required: bool = False
     help: str = ""
 
@@ -27,7 +27,7 @@ class CommandSpec:
 @dataclass(frozen=True)
 class ParsedCommand:
     name: str
-    options: dict[str, str | int] = field(default_factory=dict)
+    options: dict[str, str | int | bool] = field(default_factory=dict)
 
 
 class ConsoleParseError(ValueError):
@@ -60,17 +60,44 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (OptionSpec("url", required=True), OptionSpec("name")),
     ),
     CommandSpec("feed remove", "remove a feed", (OptionSpec("feed", required=True),)),
+    CommandSpec(
+        "digest subscribe",
+        "print a digest here on a schedule",
+        (
+            OptionSpec("schedule", required=True, help="daily 08:00, every 6h, cron..."),
+            OptionSpec("timezone", help="IANA time zone, e.g. Europe/Paris"),
+            OptionSpec("regions", help="comma-separated regions or countries"),
+            OptionSpec("actors", help="comma-separated actors"),
+            OptionSpec("min_sources", int, help="only stories from at least N outlets"),
+            OptionSpec("quiet", bool, help="true: print nothing when nothing is new"),
+        ),
+    ),
+    CommandSpec("digest list", "the console's digest subscriptions and their next run"),
+    CommandSpec("digest unsubscribe", "stop a digest", (OptionSpec("subscription", int, True),)),
+    CommandSpec(
+        "digest resume", "resume a paused digest", (OptionSpec("subscription", int, True),)
+    ),
+    CommandSpec(
+        "digest now",
+        "a digest of recent articles, right now",
+        (
+            OptionSpec("region", help="only this region or country"),
+            OptionSpec("since", help="24h, 7d, 2w or a date (default 24h)"),
+            OptionSpec("preview", bool, help="accepted for parity with Discord"),
+        ),
+    ),
     CommandSpec("status", "uptime, feed health, articles, database size, jobs"),
     CommandSpec("help", "this list"),
     CommandSpec("quit", "leave console mode"),
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}
+_PLACEHOLDERS = {int: "N", bool: "true|false"}
 
 
 def usage(spec: CommandSpec) -> str:
     parts = [f"/{spec.name}"]
     for option in spec.options:
-        shown = f"{option.name}:{'N' if option.kind is int else '…'}"
+        shown = f"{option.name}:{_PLACEHOLDERS.get(option.kind, '…')}"
         parts.append(shown if option.required else f"[{shown}]")
     return " ".join(parts)
 
@@ -85,7 +112,10 @@ def _command_of(words: list[str]) -> tuple[CommandSpec, list[str]]:
     raise ConsoleParseError(f"unknown command {words[0]!r}; commands: {known}")
 
 
-def _option(spec: CommandSpec, token: str) -> tuple[str, str | int]:
+_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _option(spec: CommandSpec, token: str) -> tuple[str, str | int | bool]:
     name, sep, value = token.partition(":")
     option = next((o for o in spec.options if o.name == name.lower()), None)
     if not sep or option is None:
@@ -94,6 +124,10 @@ def _option(spec: CommandSpec, token: str) -> tuple[str, str | int]:
         if not value.strip().lstrip("-").isdigit():
             raise ConsoleParseError(f"{option.name} must be a whole number, not {value!r}")
         return option.name, int(value)
+    if option.kind is bool:
+        if value.strip().lower() not in _BOOLEANS:
+            raise ConsoleParseError(f"{option.name} must be true or false, not {value!r}")
+        return option.name, _BOOLEANS[value.strip().lower()]
     return option.name, value
 
 

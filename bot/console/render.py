@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.cli.fmt import when
+from bot.commands.digests import SubscriptionLine, SubscriptionListing
 from bot.commands.views import (
     ArticleDetail,
     ArticleItem,
@@ -105,3 +106,24 @@ def status(report: StatusReport) -> str:
             *jobs,
         ]
     )
+
+
+def subscriptions(listing: SubscriptionListing) -> str:
+    if not listing.lines:
+        return "No digest subscriptions. Try: /digest subscribe schedule:'every 6h'"
+    return "\n".join(subscription_line(line) for line in listing.lines)
+
+
+def subscription_line(line: SubscriptionLine) -> str:
+    if line.paused_reason:
+        state = f"paused: {line.paused_reason}"
+    else:
+        state = f"next {when(line.next_run)}" if line.next_run else "not scheduled"
+    extra = f", {line.min_sources}+ sources" if line.min_sources > 1 else ""
+    return f"#{line.id} {line.schedule}, {line.filters}{extra}: {state}"
+
+
+def paused_digests(lines: list[SubscriptionLine]) -> str:
+    if not lines:
+        return "Digests: none paused"
+    return "\n".join(["Paused digests:", *(f"  {subscription_line(line)}" for line in lines)])

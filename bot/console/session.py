@@ -12,10 +12,12 @@ import threading
 from collections.abc import AsyncIterator
 from typing import TextIO
 
+from bot.commands.digests import DigestCommands, SubscribeRequest
 from bot.commands.service import Commands
 from bot.commands.views import CommandError, LookupPage
 from bot.console import render
 from bot.console.parse import COMMANDS, ConsoleParseError, ParsedCommand, parse_line, usage
+from bot.digest.render_text import as_markdown
 
 log = logging.getLogger(__name__)
 PROMPT = "sitrep> "
@@ -23,13 +25,23 @@ PROMPT = "sitrep> "
 
 def help_text() -> str:
     lines = ["Commands (options are name:value; quote values with spaces):"]
-    lines += [f"  {usage(spec):<60} {spec.help}" for spec in COMMANDS]
+    for spec in COMMANDS:
+        shown = usage(spec)
+        # A long usage gets its own line, its help below, instead of wrapping mid-column.
+        lines += (
+            [f"  {shown:<60} {spec.help}"]
+            if len(shown) <= 60
+            else [f"  {shown}", f"  {'':<60} {spec.help}"]
+        )
     return "\n".join(lines)
 
 
 class ConsoleSession:
-    def __init__(self, commands: Commands, out: TextIO) -> None:
+    def __init__(
+        self, commands: Commands, out: TextIO, digests: DigestCommands | None = None
+    ) -> None:
         self._commands = commands
+        self._digests = digests
         self._out = out
         self._last_page: LookupPage | None = None
 
@@ -75,9 +87,37 @@ class ConsoleSession:
             case "feed remove":
                 return render.notice(await run.remove_feed(str(options["feed"]), can_manage=True))
             case "status":
-                return render.status(await run.status())
+                return await self._status()
+            case name if name.startswith("digest "):
+                return await self._digest(command)
             case _:
                 return help_text()
+
+    async def _status(self) -> str:
+        text = render.status(await self._commands.status())
+        if self._digests is not None:
+            text += "\n" + render.paused_digests(await self._digests.paused())
+        return text
+
+    async def _digest(self, command: ParsedCommand) -> str:
+        """The console is one channel: guild 0, channel 0; its user may manage it."""
+        if self._digests is None:
+            raise CommandError("Digests are not available in this session.")
+        options, digests = command.options, self._digests
+        match command.name:
+            case "digest subscribe":
+                return render.notice(await digests.subscribe(_subscribe(options), can_manage=True))
+            case "digest list":
+                return render.subscriptions(await digests.listing(0))
+            case "digest unsubscribe":
+                number = int(options["subscription"])
+                return render.notice(await digests.unsubscribe(0, number, can_manage=True))
+            case "digest resume":
+                number = int(options["subscription"])
+                return render.notice(await digests.resume(0, number, can_manage=True))
+            case _:  # digest now
+                region, since = _text(options.get("region")), _text(options.get("since"))
+                return as_markdown(await digests.now(region, since)).rstrip()
 
     async def _more(self) -> str:
         page = self._last_page
@@ -89,8 +129,22 @@ class ConsoleSession:
         return render.lookup_page(self._last_page)
 
 
-def _text(value: str | int | None) -> str | None:
+def _text(value: str | int | bool | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _subscribe(options: dict[str, str | int | bool]) -> SubscribeRequest:
+    return SubscribeRequest(
+        0,
+        0,
+        None,
+        str(options["schedule"]),
+        _text(options.get("timezone")),
+        _text(options.get("regions")),
+        _text(options.get("actors")),
+        int(options.get("min_sources", 1)),
+        bool(options.get("quiet", False)),
+    )
 
 
 async def stdin_lines() -> AsyncIterator[str]:

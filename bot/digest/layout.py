@@ -61,9 +61,12 @@ def build_digest(
     now: datetime,
     weights: RankWeights | None = None,
     per_section: int = STORIES_PER_SECTION,
+    min_sources: int = 1,
 ) -> DigestView:
+    """`min_sources` keeps only stories reported by at least that many outlets."""
     weights = weights or RankWeights()
-    ranked = rank(cluster(articles), weights, now)
+    stories = [story for story in cluster(articles) if len(story.sources) >= min_sources]
+    ranked = rank(stories, weights, now)
     grouped: dict[str, list[Story]] = defaultdict(list)
     for story in ranked:
         grouped[_region_of(story, taxonomy)].append(story)

@@ -66,9 +66,16 @@ class Digests:
         now: datetime,
         countries: frozenset[str] | None = None,
         actors: frozenset[str] | None = None,
+        min_sources: int = 1,
     ) -> DigestView:
         """The digest of `window`; clustering is CPU work, so it runs in a worker thread."""
         articles: Sequence[DigestArticle] = await self.articles(window, countries, actors)
         return await asyncio.to_thread(
-            build_digest, articles, self._taxonomy, window, now, self._weights
+            build_digest,
+            articles,
+            self._taxonomy,
+            window,
+            now,
+            self._weights,
+            min_sources=min_sources,
         )

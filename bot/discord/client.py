@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
+from bot.commands.digests import DigestCommands
 from bot.commands.service import Commands
 from bot.discord.respond import NO_PINGS, on_tree_error
 
 log = logging.getLogger(__name__)
-EXTENSIONS = ("bot.discord.cogs.lookup", "bot.discord.cogs.feeds", "bot.discord.cogs.status")
+EXTENSIONS = (
+    "bot.discord.cogs.lookup",
+    "bot.discord.cogs.feeds",
+    "bot.discord.cogs.status",
+    "bot.discord.cogs.digest",
+)
+# Builds the digest commands for this bot (their sender posts through it); None: no digests.
+DigestsFactory = Callable[["SitrepBot"], DigestCommands]
 
 
 class SitrepBot(commands.Bot):
@@ -25,6 +33,7 @@ class SitrepBot(commands.Bot):
         scheduler: AsyncIOScheduler,
         guild_ids: Sequence[int],
         sync_globally: bool = False,
+        digests: DigestsFactory | None = None,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # slash commands need nothing else: no message content, no members
@@ -39,12 +48,16 @@ class SitrepBot(commands.Bot):
         self.scheduler = scheduler
         self._guild_ids = tuple(guild_ids)
         self._sync_globally = sync_globally
+        self.digests = digests(self) if digests is not None else None
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.tree.error(on_tree_error)  # the one place errors become replies
         self.scheduler.start()
+        if self.digests is not None:
+            # Jobs only; deliveries wait for the gateway to be ready inside their own tasks.
+            await self.digests.jobs.start()
         await self._sync_commands()
 
     async def _sync_commands(self) -> None:

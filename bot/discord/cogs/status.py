@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.discord import render
 from bot.discord.client import SitrepBot
 from bot.discord.respond import fast_or_deferred, send
+from bot.discord.safe import FIELD_VALUE_LIMIT, clean, fit
 
 
 class StatusCog(commands.Cog):
@@ -18,7 +19,18 @@ class StatusCog(commands.Cog):
     @app_commands.command(name="status", description="Uptime, feed health, articles, jobs")
     async def status(self, interaction: discord.Interaction) -> None:
         report = await fast_or_deferred(interaction, self.bot.service.status())
-        await send(interaction, render.status(report))
+        embed = render.status(report)
+        if self.bot.digests is not None:
+            paused = await self.bot.digests.paused()
+            lines = [
+                f"#{line.id} in <#{line.channel_id}>: {clean(line.paused_reason or '')}"
+                for line in paused
+            ]
+            value = "\n".join(lines) or "none"
+            embed.add_field(
+                name="Paused digests", value=fit(value, FIELD_VALUE_LIMIT), inline=False
+            )
+        await send(interaction, embed)
 
 
 async def setup(bot: commands.Bot) -> None:
