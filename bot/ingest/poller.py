@@ -143,7 +143,8 @@ class Poller:
             raise
         except Exception as error:  # a bug must cost one feed one poll, not the whole pass
             log.exception("unexpected error polling feed %s (%s)", feed.id, feed.url)
-            return await self._record_failure(feed, f"internal error: {error!r}", None, None)
+            reason = f"internal error: {error!r}"
+            return await self._record_failure(feed, reason, None, None, logged=True)
 
     async def _off_loop(self, call: Callable[[], R]) -> R:
         """Run CPU-bound work (parsing, tagging) in the executor so the loop stays responsive."""
@@ -190,19 +191,37 @@ class Poller:
         return FeedResult(feed.id, feed.url, feed.display_name, "not_modified")
 
     async def _record_failure(
-        self, feed: Feed, reason: str, retry_after: float | None, status: int | None
+        self,
+        feed: Feed,
+        reason: str,
+        retry_after: float | None,
+        status: int | None,
+        logged: bool = False,
     ) -> FeedResult:
+        """Store the failure and log it once (`logged`: already logged with its traceback)."""
         now = self._clock()
         failures = feed.error_count + 1
         next_check = schedule.next_check_after_failure(
             now, failures, self._policy, self._random, retry_after
         )
         disabled = schedule.disable_reason(failures, reason, status, self._policy)
-        state = FeedState(now, next_check)
-        await self._storage.feeds.record_failure(feed.id, state, reason, disabled)
-        log.warning("feed %s (%s) failed (%d in a row): %s", feed.id, feed.url, failures, reason)
+        try:
+            await self._storage.feeds.record_failure(
+                feed.id, FeedState(now, next_check), reason, disabled
+            )
+        except Exception:  # a full disk or read-only file: say so, keep polling the others
+            log.exception(
+                "feed %s (%s): could not record its failure: %s", feed.id, feed.url, reason
+            )
+            logged = True
         if disabled:
-            log.error("feed %s (%s) disabled: %s", feed.id, feed.url, disabled)
+            log.error(
+                "feed %s (%s) disabled after %d failures: %s", feed.id, feed.url, failures, disabled
+            )
+        elif not logged:
+            log.warning(
+                "feed %s (%s) failed (%d in a row): %s", feed.id, feed.url, failures, reason
+            )
         return FeedResult(
             feed.id, feed.url, feed.display_name, "failed", reason=reason, disabled=disabled
         )
