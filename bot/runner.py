@@ -25,7 +25,7 @@ from bot.console.sender import ConsoleSender
 from bot.console.session import ConsoleSession, run_console, stdin_lines
 from bot.digest.delivery import DigestDelivery, Sender
 from bot.digest.jobs import DigestJobs
-from bot.digest.service import Digests
+from bot.digest.service import Digests, weights_from
 from bot.discord.client import SitrepBot
 from bot.discord.sender import DiscordSender
 from bot.errors import UserError
@@ -114,7 +114,7 @@ def build_digests(
     first_window = timedelta(hours=app.settings.digest.first_window_hours)
     delivery = DigestDelivery(
         app.storage,
-        Digests(app.storage, taxonomy),
+        Digests(app.storage, taxonomy, weights_from(app.settings.digest)),
         LookupIndex(taxonomy),
         sender,
         app.clock,

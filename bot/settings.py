@@ -170,6 +170,7 @@ NETWORKS = Kind(
 )
 TIMEZONE = Kind(_timezone, 'an IANA time zone name such as "UTC" or "Europe/Paris"')
 DAYS = _number(int, 0, "a whole number of days of at least 0 (0 keeps everything)")
+WEIGHT = _number(float, 0, "a number of at least 0 (0 switches that part of the score off)")
 SEEDS = Kind(
     _seed_subscriptions,
     "a list of tables with channel_id and schedule, optionally guild_id, timezone, regions, "
@@ -233,6 +234,14 @@ class DigestSettings:
     timezone: str = setting(TIMEZONE)
     first_window_hours: int = setting(POSITIVE_INT)
     subscriptions: tuple[SeedSubscription, ...] = setting(SEEDS)
+    # The ranking formula's multipliers (bot/digest/rank.py documents each part).
+    weight_sources: float = setting(WEIGHT)
+    weight_actors: float = setting(WEIGHT)
+    weight_severity: float = setting(WEIGHT)
+    weight_casualties: float = setting(WEIGHT)
+    weight_recency: float = setting(WEIGHT)
+    weight_location: float = setting(WEIGHT)
+    recency_half_life_hours: float = setting(POSITIVE_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -379,3 +379,18 @@ def test_main_in_process_reports_config_errors_in_one_line(
     assert len(lines) == 1 and lines[0].startswith("error: config error:")
     assert fragment in lines[0]
     assert not (tmp_path / "cli.db").exists()
+
+
+def test_ranking_weights_come_from_the_digest_settings() -> None:
+    from datetime import timedelta
+
+    from bot.digest.service import weights_from
+
+    settings = load_settings(
+        None, {"SITREP_DIGEST_WEIGHT_RECENCY": "0", "SITREP_DIGEST_RECENCY_HALF_LIFE_HOURS": "6"}
+    )
+    weights = weights_from(settings.digest)
+    assert weights.recency == 0 and weights.half_life == timedelta(hours=6)
+    assert weights.source == 2.0  # the shipped default
+    with pytest.raises(SettingsError, match="at least 0"):
+        load_settings(None, {"SITREP_DIGEST_WEIGHT_SOURCES": "-1"})

@@ -25,7 +25,7 @@ from bot.console.sender import ConsoleSender
 from bot.console.session import ConsoleSession, run_console, stdin_lines
 from bot.demo import SAMPLE_FOLDER, SampleIngest, demo_settings, ingest_sample, load_sample
 from bot.digest.render_text import as_markdown
-from bot.digest.service import Digests
+from bot.digest.service import Digests, weights_from
 from bot.ingest.poller import FeedResult
 from bot.runner import build_digests, on_console, scheduled_jobs
 from bot.settings import Settings
@@ -107,7 +107,7 @@ def _ingest_summary(ingest: SampleIngest) -> str:
 async def _print_digest(app: App, ingest: SampleIngest, out: TextIO) -> None:
     assert app.tagging is not None, "the demo stores tagged articles"
     now = app.clock()
-    digests = Digests(app.storage, app.tagging.taxonomy)
+    digests = Digests(app.storage, app.tagging.taxonomy, weights_from(app.settings.digest))
     out.write(as_markdown(await digests.build(ingest.period(now), now)))
     out.flush()
 

@@ -25,9 +25,30 @@ same reasons every time.
 
 Merging is union-find over the candidate pairs, most similar first. Vetoes, the time window and the
 one-article-per-feed rule hold across the whole cluster, not just the pair being merged, so an
-article similar to two incompatible stories cannot chain them together. Candidate pairs come only
-from articles that share a location or actor tag and fall inside the window; a bit-set bound skips
-pairs that share too few words before the exact cosine is computed.
+article similar to two incompatible stories cannot chain them together.
+
+Candidate pairs come from an inverted index, not from comparing every pair in a tag: the cost
+grows with the articles, not their square. Each article is indexed under (tag, word) for each of
+its location and actor tags and each word of its *prefix*: its words shared with some other
+article of the batch, rarest first (document frequency, ties by spelling), as many as it takes
+for the shared words left out to weigh less than SAME_EVENT_SIMILARITY of the article's length.
+Two articles whose cosine reaches the threshold share a tag and the rarest word they have in
+common, and that word is in both prefixes: if it were outside one, everything they share would be
+outside it too, and Cauchy-Schwarz caps their cosine below the threshold. Articles are visited in
+time order, each posting keeps only the window's articles, and the exact similarity is computed
+for each candidate that no veto already rules out.
+
+Two bounds keep a busy day linear, and are the only way a pair the all-pairs rule would merge can
+be missed: a prefix holds at most PREFIX_CAP words (news vectors are flat, so an exact prefix is
+most of the article and reaches every common word), and a posting keeps its POSTING_CAP most
+recent articles (thousands of near-identical reports from one country would otherwise compare
+every pair; each still meets POSTING_CAP look-alikes, more than a story holds). Reports of one
+event share their rarest words (names, places, numbers), so they are found first: on the first
+5,000 articles of the bench day (bench/digest.py), 99.5% of the pairs all-pairs merges merge here.
+
+Reading words is the other cost: each article's words (and each headline's, which ranking reads
+too) are kept between builds in a bounded cache (TEXT_CACHE), since digest windows overlap and
+several subscriptions read the same articles.
 """
 
 from __future__ import annotations
@@ -35,10 +56,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from bot.digest.model import DigestArticle, Story
 
@@ -54,6 +76,15 @@ NAME_WEIGHT = 0.5
 # ...but a headline naming something the other article never mentions, on both sides ("kills 5 in
 # Rafah" / "kills 3 in Khan Younis"), points to two events: the similarity is multiplied by this.
 DIFFERENT_NAMES_FACTOR = 0.5
+# A posting keeps this many of its most recent articles (see the module docstring): far more than
+# one story can hold, few enough that 3,000 near-identical reports cost 3,000 x 32 comparisons.
+POSTING_CAP = 32
+# An article is indexed under at most this many of its rarest shared words (see the docstring).
+PREFIX_CAP = 8
+# Texts whose words are kept between digest builds: windows overlap and several subscriptions read
+# the same articles, so each article is normally read once. About 3.5 kB each (measured with
+# tracemalloc, headline cache included): at most ~90 MB, and only on an install that busy.
+TEXT_CACHE = 25_000
 
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|\w+(?:['’.]\w+)*")
 _NUMBER_WORDS = {
@@ -97,19 +128,18 @@ _KEEP_FINAL_S = ("ss", "us", "is", "as")  # Hamas, Abbas, ISIS, virus: not plura
 
 def words(text: str) -> list[str]:
     """Every word of `text`, normalised as described in the module docstring, stop words kept."""
-    return [word for word, _ in _tokens(text)]
+    return list(_words(text))
 
 
 def content_words(text: str) -> list[str]:
     """The words of `text` that say what happened: stop words removed, order kept."""
-    return [word for word, _ in _tokens(text) if word not in _STOP_STEMS]
+    return [word for word in _words(text) if word not in _STOP_STEMS]
 
 
 def cluster(articles: Iterable[DigestArticle], window: timedelta = DEFAULT_WINDOW) -> list[Story]:
     """Group `articles` into stories, ordered by when each story broke (then by article id)."""
     ordered = sorted(articles, key=lambda article: (article.time, article.id))
-    vocabulary: dict[str, int] = {}
-    texts = [_prepare(article, vocabulary) for article in ordered]
+    texts = [_text(article) for article in ordered]
     merges = _similar_pairs(ordered, texts, window)
     groups = _merge(ordered, merges, window)
     return [_story([ordered[index] for index in group]) for group in groups]
@@ -117,8 +147,7 @@ def cluster(articles: Iterable[DigestArticle], window: timedelta = DEFAULT_WINDO
 
 def similarity(first: DigestArticle, second: DigestArticle) -> float:
     """How alike two articles' words are, 0..1 (see the module docstring)."""
-    vocabulary: dict[str, int] = {}
-    return _similarity(_prepare(first, vocabulary), _prepare(second, vocabulary))
+    return _similarity(_text(first), _text(second))
 
 
 def vetoed(first: DigestArticle, second: DigestArticle, window: timedelta) -> bool:
@@ -134,6 +163,8 @@ def vetoed(first: DigestArticle, second: DigestArticle, window: timedelta) -> bo
 def choose_lead(articles: Sequence[DigestArticle]) -> DigestArticle:
     """The most informative headline: the one sharing most words with the others, then the longest,
     then the earliest."""
+    if len(articles) == 1:
+        return articles[0]
     titles = [set(content_words(article.title)) for article in articles]
 
     def preference(index: int) -> tuple[int, int, object, int]:
@@ -144,17 +175,32 @@ def choose_lead(articles: Sequence[DigestArticle]) -> DigestArticle:
     return articles[min(range(len(articles)), key=preference)]
 
 
+@lru_cache(maxsize=TEXT_CACHE)
+def _words(text: str) -> tuple[str, ...]:
+    """`words`, kept: ranking reads each headline several times (severity, dead, lead)."""
+    return tuple(word for word, _ in _tokens(text))
+
+
 def _tokens(text: str) -> list[tuple[str, bool]]:
     """Each normalised word of `text` with whether it is a name."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(char for char in folded if not unicodedata.combining(char))
+    folded = _fold_accents(text)
     matches = list(_TOKEN.finditer(folded))
-    names_visible = not _is_title_case([match.group() for match in matches[1:]])
-    tokens = [
-        (_normalise_token(match.group()), names_visible and _is_name(folded, match))
-        for match in matches
-    ]
+    raw = [match.group() for match in matches]
+    if _is_title_case(raw[1:]):
+        tokens = [(_normalise_token(token), False) for token in raw]
+    else:
+        tokens = [
+            (_normalise_token(token), token[0].isupper() and _is_name(folded, match))
+            for token, match in zip(raw, matches, strict=True)
+        ]
     return [(word, name) for word, name in tokens if word]  # "ʿ" alone normalises to nothing
+
+
+def _fold_accents(text: str) -> str:
+    if text.isascii():  # most feed text: nothing to fold
+        return text
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in folded if not unicodedata.combining(char))
 
 
 def _is_title_case(raw_words: list[str]) -> bool:
@@ -174,6 +220,7 @@ def _is_name(text: str, match: re.Match[str]) -> bool:
     return position >= 0 and text[position] not in _SENTENCE_OPENERS
 
 
+@lru_cache(maxsize=1 << 17)  # news reuses a small vocabulary: most tokens are seen before
 def _normalise_token(raw: str) -> str:
     token = raw.replace("’", "'")
     if token.endswith("'s"):
@@ -221,35 +268,36 @@ _STOP_STEMS = frozenset(_normalise_token(word) for word in _STOP_WORDS)
 
 @dataclass(frozen=True, slots=True)
 class _Text:
-    """An article's words, prepared once for all its comparisons.
+    """An article's words, read once: kept between builds (see TEXT_CACHE), so nothing in it may
+    depend on the batch."""
 
-    Content words are bits of a Python int (numbered per batch), one int per weight, so a cosine
-    is a few ANDs and bit counts instead of a loop over words: a big bucket holds ~10^6 pairs.
-    """
-
-    weighted_bits: tuple[tuple[float, int], ...]  # (weight, the words that carry it)
-    bits: int  # every content word
-    norm: float  # length of the weight vector
-    top_weight: float  # the largest weight divided by norm
-    words: frozenset[str]  # every word of title and summary, stop words included
+    weights: dict[str, float]  # content word -> weight / norm (a unit vector); read only
+    norm: float  # length of the weight vector before it was divided by it
+    other_words: frozenset[str]  # the summary's content words beyond its lead
     title_names: frozenset[str]
 
+    def mentions(self, word: str) -> bool:
+        return word in self.weights or word in self.other_words
 
-def _prepare(article: DigestArticle, vocabulary: dict[str, int]) -> _Text:
-    """`vocabulary` numbers words across one batch, so all articles' bits mean the same words."""
-    title, summary = _tokens(article.title), _tokens(article.summary[:SUMMARY_CHARS])
-    weights = _weights(title, summary)
-    by_weight: dict[float, int] = defaultdict(int)
-    for word, weight in weights.items():
-        by_weight[weight] |= 1 << vocabulary.setdefault(word, len(vocabulary))
+
+def _text(article: DigestArticle) -> _Text:
+    return _read(article.title, article.summary[:SUMMARY_CHARS])
+
+
+@lru_cache(maxsize=TEXT_CACHE)
+def _read(title: str, summary: str) -> _Text:
+    title_tokens, summary_tokens = _tokens(title), _tokens(summary)
+    weights = _weights(title_tokens, summary_tokens)
     norm = math.sqrt(sum(weight * weight for weight in weights.values()))
     return _Text(
-        weighted_bits=tuple(sorted(by_weight.items())),
-        bits=sum(by_weight.values()),  # the weight classes never share a bit
+        weights={word: weight / norm for word, weight in weights.items()},
         norm=norm,
-        top_weight=max(weights.values(), default=0.0) / norm if norm else 0.0,
-        words=frozenset(word for word, _ in title + summary),
-        title_names=frozenset(word for word, name in title if name and word not in _STOP_STEMS),
+        other_words=frozenset(
+            word for word, _ in summary_tokens if word not in weights and word not in _STOP_STEMS
+        ),
+        title_names=frozenset(
+            word for word, name in title_tokens if name and word not in _STOP_STEMS
+        ),
     )
 
 
@@ -267,53 +315,119 @@ def _weights(title: list[tuple[str, bool]], summary: list[tuple[str, bool]]) -> 
 
 
 def _similarity(first: _Text, second: _Text) -> float:
-    if not first.norm or not second.norm:
-        return 0.0
-    dot = sum(
-        weight * other_weight * (bits & other_bits).bit_count()
-        for weight, bits in first.weighted_bits
-        for other_weight, other_bits in second.weighted_bits
-    )
-    score = dot / (first.norm * second.norm)
-    if first.title_names - second.words and second.title_names - first.words:
+    one, two = first.weights, second.weights
+    # fsum rounds exactly, so the set's order (string hashes differ between processes) cannot
+    # move a score by a bit and reorder ties between runs.
+    score = math.fsum(one[word] * two[word] for word in one.keys() & two.keys())
+    if _names_unmentioned(first, second) and _names_unmentioned(second, first):
         score *= DIFFERENT_NAMES_FACTOR
     return score
 
 
-def _may_be_similar(first: _Text, second: _Text) -> bool:
-    """A cheap upper bound: each shared word adds at most the product of the two top weights."""
-    shared = (first.bits & second.bits).bit_count()
-    return shared * first.top_weight * second.top_weight >= SAME_EVENT_SIMILARITY
+def _names_unmentioned(first: _Text, second: _Text) -> bool:
+    """Whether `first`'s headline names something `second` never mentions."""
+    return any(not second.mentions(name) for name in first.title_names)
 
 
-def _buckets(ordered: Sequence[DigestArticle]) -> list[list[int]]:
-    """Article indices grouped by each location and actor tag; each list ascends in time."""
-    buckets: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for index, article in enumerate(ordered):
-        for code in dict.fromkeys(article.locations):
-            buckets["location", code].append(index)
-        for actor in dict.fromkeys(article.actors):
-            buckets["actor", actor].append(index)
-    return list(buckets.values())
+def _rarity(texts: Sequence[_Text]) -> dict[str, int]:
+    """Each word's place when the batch's words are ordered rarest first (ties by spelling):
+    one order for every article, which the prefix argument of the module docstring needs.
+    Words of one article only are left out: they cannot be shared."""
+    frequency: Counter[str] = Counter()
+    for text in texts:
+        frequency.update(text.weights.keys())
+    shared = [word for word, count in frequency.items() if count > 1]
+    return {word: place for place, word in enumerate(sorted(shared, key=_by_frequency(frequency)))}
+
+
+def _by_frequency(frequency: Counter[str]) -> Callable[[str], tuple[int, str]]:
+    return lambda word: (frequency[word], word)
+
+
+def _prefix(text: _Text, rarity: dict[str, int]) -> list[str]:
+    """The article's rarest shared words, until the words left out weigh less than the threshold
+    (or PREFIX_CAP of them)."""
+    shared = [word for word in text.weights if word in rarity]
+    left = sum(text.weights[word] ** 2 for word in shared)
+    # A hair below the bound, so rounding can only index a word too many, never one too few.
+    enough = SAME_EVENT_SIMILARITY**2 * (1 - 1e-9)
+    prefix: list[str] = []
+    for word in sorted(shared, key=rarity.__getitem__):
+        if left < enough or len(prefix) == PREFIX_CAP:
+            break
+        prefix.append(word)
+        left -= text.weights[word] ** 2
+    return prefix
+
+
+def _tag_keys(article: DigestArticle) -> list[tuple[str, str]]:
+    locations = [("location", code) for code in dict.fromkeys(article.locations)]
+    return locations + [("actor", actor) for actor in dict.fromkeys(article.actors)]
 
 
 def _similar_pairs(
     ordered: Sequence[DigestArticle], texts: Sequence[_Text], window: timedelta
 ) -> list[tuple[int, int]]:
     """Pairs that share a tag, fall inside the window and are similar enough to be one event,
-    most similar first (ties in time order)."""
-    seconds = [article.time.timestamp() for article in ordered]  # floats: the loop below is hot
-    scored: dict[tuple[int, int], float] = {}
-    for members in _buckets(ordered):
-        for position, first in enumerate(members):
-            last_second = seconds[first] + window.total_seconds()
-            for second in members[position + 1 :]:
-                if seconds[second] > last_second:
-                    break  # the rest of the bucket is later still
-                if _may_be_similar(texts[first], texts[second]) and (first, second) not in scored:
-                    scored[first, second] = _similarity(texts[first], texts[second])
-    merges = [(-score, pair) for pair, score in scored.items() if score >= SAME_EVENT_SIMILARITY]
+    most similar first (ties in time order). Candidates come from the (tag, prefix word) index."""
+    rarity = _rarity(texts)
+    seconds = [article.time.timestamp() for article in ordered]  # floats: the loop is hot
+    span = window.total_seconds()
+    postings: dict[tuple[str, str], dict[str, deque[int]]] = defaultdict(dict)
+    tags = [_Tags.of(article) for article in ordered]
+    merges: list[tuple[float, tuple[int, int]]] = []
+    for index, article in enumerate(ordered):
+        prefix = _prefix(texts[index], rarity)
+        candidates: set[int] = set()
+        for tag in _tag_keys(article):
+            _collect(postings[tag], prefix, index, seconds, span, candidates)
+        for other in sorted(candidates):
+            if tags[other].may_merge(tags[index]):
+                score = _similarity(texts[other], texts[index])
+                if score >= SAME_EVENT_SIMILARITY:
+                    merges.append((-score, (other, index)))
     return [pair for _, pair in sorted(merges)]
+
+
+def _collect(
+    bucket: dict[str, deque[int]],
+    prefix: list[str],
+    index: int,
+    seconds: Sequence[float],
+    span: float,
+    candidates: set[int],
+) -> None:
+    """Add to `candidates` the window's earlier articles indexed under any of `prefix` in one
+    tag's bucket, then index article `index` there."""
+    earliest = seconds[index] - span
+    for word in prefix:
+        posting = bucket.get(word)
+        if posting is None:
+            bucket[word] = deque((index,), maxlen=POSTING_CAP)
+            continue
+        while posting and seconds[posting[0]] < earliest:
+            posting.popleft()  # visited in time order: what left the window never returns
+        candidates.update(posting)
+        posting.append(index)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tags:
+    feed_id: int
+    locations: frozenset[str]
+    actors: frozenset[str]
+
+    @classmethod
+    def of(cls, article: DigestArticle) -> _Tags:
+        return cls(article.feed_id, frozenset(article.locations), frozenset(article.actors))
+
+    def may_merge(self, other: _Tags) -> bool:
+        """False for pairs a veto keeps apart anyway: no need to compare their words."""
+        return not (
+            self.feed_id == other.feed_id
+            or (self.locations and other.locations and self.locations.isdisjoint(other.locations))
+            or (self.actors and other.actors and self.actors.isdisjoint(other.actors))
+        )
 
 
 @dataclass(slots=True)
@@ -361,17 +475,26 @@ def _merge(
     ordered: Sequence[DigestArticle], merges: Iterable[tuple[int, int]], window: timedelta
 ) -> list[list[int]]:
     """Union-find in which two clusters join only if no article of one vetoes any of the other."""
-    clusters = {index: _Cluster.of(index, article) for index, article in enumerate(ordered)}
+    clusters: dict[int, _Cluster] = {}  # made when first needed: most articles stay alone
+
+    def cluster_of(key: int) -> _Cluster:
+        if key not in clusters:
+            clusters[key] = _Cluster.of(key, ordered[key])
+        return clusters[key]
+
     root = list(range(len(ordered)))  # kept flat: every index points straight at its cluster
     for first, second in merges:
         first_root, second_root = root[first], root[second]
-        if first_root == second_root or clusters[first_root].clashes(clusters[second_root], window):
+        if first_root == second_root or cluster_of(first_root).clashes(
+            cluster_of(second_root), window
+        ):
             continue
         keep, gone = sorted((first_root, second_root), key=lambda key: -len(clusters[key].members))
         for index in clusters[gone].members:
             root[index] = keep
         clusters[keep].absorb(clusters.pop(gone))
-    return sorted(sorted(group.members) for group in clusters.values())  # by earliest article
+    alone = [[index] for index, key in enumerate(root) if key == index and index not in clusters]
+    return sorted([sorted(group.members) for group in clusters.values()] + alone)  # by earliest
 
 
 def _disjoint(first: tuple[str, ...], second: tuple[str, ...]) -> bool:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.digest.layout import DigestView, build_digest
 from bot.digest.model import DigestArticle
 from bot.digest.rank import RankWeights
 from bot.digest.window import Window
+from bot.settings import DigestSettings
 from bot.tagging.taxonomy import Taxonomy
 from storage import Storage
 from storage.types import Article, ArticleTags
@@ -41,6 +42,19 @@ def _matches(
     return actors is None or bool(actors.intersection(article.actors))
 
 
+def weights_from(settings: DigestSettings) -> RankWeights:
+    """The ranking weights of the [digest] settings."""
+    return RankWeights(
+        source=settings.weight_sources,
+        actor=settings.weight_actors,
+        severity=settings.weight_severity,
+        casualties=settings.weight_casualties,
+        recency=settings.weight_recency,
+        half_life=timedelta(hours=settings.recency_half_life_hours),
+        location=settings.weight_location,
+    )
+
+
 class Digests:
     def __init__(
         self, storage: Storage, taxonomy: Taxonomy, weights: RankWeights | None = None
@@ -55,9 +69,8 @@ class Digests:
         countries: frozenset[str] | None = None,
         actors: frozenset[str] | None = None,
     ) -> list[DigestArticle]:
-        found = await self._storage.digests.arrived_between(window.start, window.end)
-        tags = await self._storage.tags.for_articles([article.id for article in found])
-        chosen = (digest_article(article, tags[article.id]) for article in found)
+        found = await self._storage.digests.arrived_with_tags(window.start, window.end)
+        chosen = (digest_article(article, tags) for article, tags in found)
         return [article for article in chosen if _matches(article, countries, actors)]
 
     async def build(
