@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import signal
 import zlib
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -17,7 +15,6 @@ import discord
 import pytest
 from discord import app_commands
 
-from storage import open_storage
 from tests import discord_harness
 from tests.discord_fake import (
     EPHEMERAL,
@@ -35,7 +32,6 @@ from tests.discord_harness import (
     running_client,
     start_client,
 )
-from tests.sitrep_process import sitrep_process
 
 fake_discord = discord_harness.fake_discord  # the harness's fixture, made visible here
 
@@ -811,30 +807,5 @@ async def test_hold_after_create_then_hang_up_and_retry(
     assert late.content == "part 3"
 
 
-# --- the real bot in a child process -------------------------------------------------------------
-
-
-@pytest.mark.slow
-async def test_bot_process_stops_on_sigterm_and_survives_sigkill(
-    fake_discord: FakeDiscord, tmp_path: Path
-) -> None:
-    guild_id = fake_discord.guild.id
-    async with sitrep_process(fake_discord, tmp_path) as bot:
-        assert fake_discord.identifies[0]["token"] == fake_discord.token
-        (sync,) = fake_discord.requests_to(
-            "PUT", f"/applications/{{app}}/guilds/{guild_id}/commands"
-        )
-        assert sync.ok and fake_discord.commands[guild_id], bot.report()
-        assert await bot.terminate(timeout=10.0) == 0, bot.report()
-    # Again on the same database, killed while Discord has done its sync but not answered.
-    held = fake_discord.hold(
-        "PUT", "/applications/{app}/guilds/{guild}/commands", after_create=True
-    )
-    async with sitrep_process(fake_discord, tmp_path, ready_timeout=None) as bot:
-        await held.arrived(timeout=60.0)
-        assert await bot.kill() == -signal.SIGKILL
-        await held.client_gone()
-    assert bot.ready_count == 0 and len(fake_discord.identifies) == 1
-    assert not fake_discord.unhandled and all(r.ok for r in fake_discord.requests)
-    async with open_storage(bot.files.database) as storage:
-        assert await storage.feeds.all() == []
+# The real bot in a child process (tests/sitrep_process.py) is exercised by
+# tests/test_digest_restart.py: started, SIGKILLed mid-digest twice, restarted, SIGTERMed.
