@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 NO_PINGS = discord.AllowedMentions.none()
 # Past this the work is still running: defer, so Discord sees an answer well inside 3 s.
-ANSWER_DIRECTLY_WITHIN = 0.2
+ANSWER_DIRECTLY_WITHIN = 0.05
 
 
 async def fast_or_deferred(
