@@ -6,22 +6,27 @@ Two articles are the same event when all of these hold:
   feeds of one outlet carrying the same article do merge, and count as one source);
 * they are at most `window` apart (36 hours by default);
 * they share a location or an actor;
-* their text similarity is at least SAME_EVENT_SIMILARITY (0.48);
+* their text similarity is at least SAME_EVENT_SIMILARITY (0.48), or at least LONG_MATCH_SIMILARITY
+  (0.30) when they have LONG_MATCH_WORDS (12) content words in common: cosine divides by length,
+  so two full reports with their own background score lower than two bare headlines on a template;
 
 and no veto applies. Vetoes: their location sets are both non-empty and disjoint ("Bomb kills 5 in
 Kabul" is not "Bomb kills 5 in Peshawar"), or their actor sets are both non-empty and disjoint
 ("RSF shells El Fasher" is not "Sudan army retakes Omdurman bridge").
 
 Text similarity is the cosine of weighted content words. Words come from the title and the start of
-the summary: lower-cased, accents folded, stop words dropped, plurals and -ed/-ing endings
-stripped, number words written as digits ("dozen" is 12), and a few words news uses
-interchangeably folded together (airstrike/strike, dead/killed, blast/explosion, American/US,
-vessel/ship). A title word weighs 1 and a summary word 0.5; a name (a capitalised word that does not
-open a sentence, in a headline not written In Title Case) weighs half that, because articles that
-share a tag share its name anyway. When both headlines name something the other article never
-mentions ("kills 5 in Rafah" / "kills 3 in Khan Younis") the similarity is halved. Similarity
-depends on the two articles only, never on the rest of the batch, so a pair merges or not for the
-same reasons every time.
+the summary, its wire dateline ("KYIV, Jan 8 (Reuters) -") left out: lower-cased, accents folded,
+stop words dropped, plurals and -ed/-ing endings stripped, number words written as digits ("dozen"
+is 12), and a few words news uses interchangeably folded together (airstrike/strike, dead/killed,
+blast/explosion, American/US, vessel/ship). A title word weighs 1 and a summary word 0.5; a name (a
+capitalised word that does not open a sentence, in a headline not written In Title Case) weighs
+half that, because articles that share a tag share its name anyway. When both headlines name
+something the other article never mentions ("kills 5 in Rafah" / "kills 3 in Khan Younis") the
+similarity is cut, by up to half: by the smaller of the two headlines' shares of own names (those
+the other headline lacks) that the other article never mentions, so one name written two ways
+("IRGC" / "Revolutionary Guards") costs little and two towns cost the half. Similarity depends on
+the two articles only, never on the rest of the batch, so a pair merges or not for the same reasons
+every time.
 
 Merging is union-find over the candidate pairs, most similar first. Vetoes, the time window and the
 one-article-per-feed rule hold across the whole cluster, not just the pair being merged, so an
@@ -31,7 +36,7 @@ Candidate pairs come from an inverted index, not from comparing every pair in a 
 grows with the articles, not their square. Each article is indexed under (tag, word) for each of
 its location and actor tags and each word of its *prefix*: its words shared with some other
 article of the batch, rarest first (document frequency, ties by spelling), as many as it takes
-for the shared words left out to weigh less than SAME_EVENT_SIMILARITY of the article's length.
+for the shared words left out to weigh less than LONG_MATCH_SIMILARITY of the article's length.
 Two articles whose cosine reaches the threshold share a tag and the rarest word they have in
 common, and that word is in both prefixes: if it were outside one, everything they share would be
 outside it too, and Cauchy-Schwarz caps their cosine below the threshold. Articles are visited in
@@ -44,7 +49,7 @@ most of the article and reaches every common word), and a posting keeps its POST
 recent articles (thousands of near-identical reports from one country would otherwise compare
 every pair; each still meets POSTING_CAP look-alikes, more than a story holds). Reports of one
 event share their rarest words (names, places, numbers), so they are found first: on the first
-5,000 articles of the bench day (bench/digest.py), 99.5% of the pairs all-pairs merges merge here.
+5,000 articles of the bench day (bench/digest.py), 99.0% of the pairs all-pairs merges merge here.
 
 Reading words is the other cost: each article's words (and each headline's, which ranking reads
 too) are kept between builds in a bounded cache (TEXT_CACHE), since digest windows overlap and
@@ -65,6 +70,14 @@ from functools import lru_cache
 from bot.digest.model import DigestArticle, Story
 
 SAME_EVENT_SIMILARITY = 0.48
+# Cosine divides by length, so two full reports of one event, each with its own background, score
+# lower than two bare headlines sharing a template ("Gunmen kidnap 30 students in Kaduna" / "...12
+# worshippers in Kaduna", 0.43). Reports sharing LONG_MATCH_WORDS content words (names, places,
+# figures) are one event from LONG_MATCH_SIMILARITY. On the labeled demo week, pairs of one event
+# there share 11 to 16 words, pairs of two events at most 8; on the bench's synthetic day, whose
+# summaries draw on one small vocabulary, 10 words let 4% false pairs through, 12 words 0.5%.
+LONG_MATCH_SIMILARITY = 0.30
+LONG_MATCH_WORDS = 12
 DEFAULT_WINDOW = timedelta(hours=36)
 SUMMARY_WORDS = 40  # the lead paragraph; later text drifts into background and boilerplate
 SUMMARY_CHARS = 1000  # some feeds put whole articles in the summary: read only its start
@@ -122,6 +135,14 @@ _STOP_WORD_TEXT = """
 _STOP_WORDS = frozenset(_STOP_WORD_TEXT.split())
 # Apostrophes, transliterations' ʿayn/hamza marks and abbreviation dots vanish inside a word.
 _DROPPED_MARKS = str.maketrans("", "", "'.ʹʺʻʼʽʾʿˈˊˋ`´′‵")
+# A wire dateline ("KYIV, Jan 8 (Reuters) - ", "GOMA, Congo (AP) - ") opens many leads: where the
+# reporter sits, the day and the agency say nothing about the event, and two wires' datelines
+# would otherwise make unrelated stories look alike.
+_DATELINE = re.compile(
+    r"\s*[A-Z][A-Z'’.\- ]+(?:,\s*[A-Z][\w'’.\- ]*){0,2}?"
+    r"(?:,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:\s*\([A-Za-z][\w .&-]{0,30}\))?"
+    r"|\s*\([A-Za-z][\w .&-]{0,30}\))\s*[-–—]+\s+"
+)
 _SENTENCE_OPENERS = ".:;!?\"'“‘([-–—|"  # a capital after one of these may just start a sentence
 _KEEP_FINAL_S = ("ss", "us", "is", "as")  # Hamas, Abbas, ISIS, virus: not plurals
 
@@ -148,6 +169,11 @@ def cluster(articles: Iterable[DigestArticle], window: timedelta = DEFAULT_WINDO
 def similarity(first: DigestArticle, second: DigestArticle) -> float:
     """How alike two articles' words are, 0..1 (see the module docstring)."""
     return _similarity(_text(first), _text(second))
+
+
+def words_match(first: DigestArticle, second: DigestArticle) -> bool:
+    """Whether two articles' words are alike enough to report one event (tags and time aside)."""
+    return _match_score(_text(first), _text(second)) is not None
 
 
 def vetoed(first: DigestArticle, second: DigestArticle, window: timedelta) -> bool:
@@ -286,7 +312,7 @@ def _text(article: DigestArticle) -> _Text:
 
 @lru_cache(maxsize=TEXT_CACHE)
 def _read(title: str, summary: str) -> _Text:
-    title_tokens, summary_tokens = _tokens(title), _tokens(summary)
+    title_tokens, summary_tokens = _tokens(title), _tokens(_without_dateline(summary))
     weights = _weights(title_tokens, summary_tokens)
     norm = math.sqrt(sum(weight * weight for weight in weights.values()))
     return _Text(
@@ -299,6 +325,11 @@ def _read(title: str, summary: str) -> _Text:
             word for word, name in title_tokens if name and word not in _STOP_STEMS
         ),
     )
+
+
+def _without_dateline(summary: str) -> str:
+    dateline = _DATELINE.match(summary)
+    return summary[dateline.end() :] if dateline else summary
 
 
 def _weights(title: list[tuple[str, bool]], summary: list[tuple[str, bool]]) -> dict[str, float]:
@@ -319,14 +350,33 @@ def _similarity(first: _Text, second: _Text) -> float:
     # fsum rounds exactly, so the set's order (string hashes differ between processes) cannot
     # move a score by a bit and reorder ties between runs.
     score = math.fsum(one[word] * two[word] for word in one.keys() & two.keys())
-    if _names_unmentioned(first, second) and _names_unmentioned(second, first):
-        score *= DIFFERENT_NAMES_FACTOR
-    return score
+    unmentioned = min(_unmentioned_share(first, second), _unmentioned_share(second, first))
+    return score * (1.0 - (1.0 - DIFFERENT_NAMES_FACTOR) * unmentioned)
 
 
-def _names_unmentioned(first: _Text, second: _Text) -> bool:
-    """Whether `first`'s headline names something `second` never mentions."""
-    return any(not second.mentions(name) for name in first.title_names)
+def _match_score(first: _Text, second: _Text) -> float | None:
+    """The pair's similarity when it is enough for one event (see LONG_MATCH_WORDS), else None."""
+    score = _similarity(first, second)
+    if score >= SAME_EVENT_SIMILARITY:
+        return score
+    if score >= LONG_MATCH_SIMILARITY and _shares(first, second, LONG_MATCH_WORDS):
+        return score
+    return None
+
+
+def _shares(first: _Text, second: _Text, count: int) -> bool:
+    """Whether the two texts have at least `count` content words in common."""
+    small, large = sorted((first.weights, second.weights), key=len)
+    return sum(word in large for word in small) >= count
+
+
+def _unmentioned_share(first: _Text, second: _Text) -> float:
+    """The share of the names only `first`'s headline has that `second` never mentions (0 with
+    none): names both headlines carry (the actor, the country) would dilute a contradiction."""
+    own = first.title_names - second.title_names
+    if not own:
+        return 0.0
+    return sum(not second.mentions(name) for name in own) / len(own)
 
 
 def _rarity(texts: Sequence[_Text]) -> dict[str, int]:
@@ -350,7 +400,7 @@ def _prefix(text: _Text, rarity: dict[str, int]) -> list[str]:
     shared = [word for word in text.weights if word in rarity]
     left = sum(text.weights[word] ** 2 for word in shared)
     # A hair below the bound, so rounding can only index a word too many, never one too few.
-    enough = SAME_EVENT_SIMILARITY**2 * (1 - 1e-9)
+    enough = LONG_MATCH_SIMILARITY**2 * (1 - 1e-9)
     prefix: list[str] = []
     for word in sorted(shared, key=rarity.__getitem__):
         if left < enough or len(prefix) == PREFIX_CAP:
@@ -383,8 +433,8 @@ def _similar_pairs(
             _collect(postings[tag], prefix, index, seconds, span, candidates)
         for other in sorted(candidates):
             if tags[other].may_merge(tags[index]):
-                score = _similarity(texts[other], texts[index])
-                if score >= SAME_EVENT_SIMILARITY:
+                score = _match_score(texts[other], texts[index])
+                if score is not None:
                     merges.append((-score, (other, index)))
     return [pair for _, pair in sorted(merges)]
 
