@@ -52,15 +52,13 @@ from bench.bot_harness import (
     in_workers,
     interaction_plan,
     measured,
-    ms,
-    quantile,
     rss_mb,
     shifted_clock,
     sitrep_app,
-    table,
     timed,
     while_ingesting,
 )
+from bench.report import ms, quantile, table
 from bench.synthetic import Dataset, ensure_dataset, rss_feed
 from bot.app import App, Tagging
 from bot.commands.service import Commands

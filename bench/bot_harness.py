@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
-import statistics
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -42,26 +41,6 @@ async def timed(work: Awaitable[Any]) -> tuple[float, Any]:
     start = time.perf_counter()
     result = await work
     return (time.perf_counter() - start) * 1000, result
-
-
-def table(title: str, header: list[str], rows_: list[list[str]]) -> None:
-    print(f"\n### {title}\n")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
-    for row in rows_:
-        print("| " + " | ".join(row) + " |")
-    sys.stdout.flush()
-
-
-def quantile(values: Sequence[float], q: int) -> float:
-    """The q-th percentile (inclusive method); the value itself for tiny samples."""
-    if len(values) < 2:
-        return max(values, default=0.0)
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
-def ms(value: float) -> str:
-    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
 def rss_mb() -> tuple[float, float]:

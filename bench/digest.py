@@ -39,6 +39,7 @@ from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.report import table
 from bench.synthetic import NOUNS, VERBS, Tagging, Vocabulary
 from bot.app import Tagging as TextTagging
 from bot.demo import SAMPLE_FOLDER
@@ -285,15 +286,6 @@ def merged_pairs(groups: Iterable[Iterable[DigestArticle]]) -> set[tuple[int, in
 
 
 # --- output and timing -----------------------------------------------------------------------
-
-
-def table(title: str, header: list[str], rows: list[list[str]]) -> None:
-    print(f"\n### {title}\n")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    sys.stdout.flush()
 
 
 def ms(seconds: float) -> str:

@@ -29,6 +29,7 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.report import table
 from bot.app import Tagging
 from bot.ingest.fetch import Fetcher, FetchLimits
 from bot.ingest.guard import AddressPolicy
@@ -42,14 +43,6 @@ from storage.types import FeedState
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-feeds"
 HOSTS = [f"127.0.0.{n}" for n in range(1, 51)]
-
-
-def table(title: str, header: list[str], rows: list[list[str]]) -> None:
-    print(f"\n### {title}\n")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
 
 
 # --- 1. throughput ---------------------------------------------------------------------------

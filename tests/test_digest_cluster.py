@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -888,28 +888,15 @@ LABELED = Path(__file__).parent / "data" / "duplicate_groups.jsonl"
 
 
 def labeled_set(shared_tag: bool) -> tuple[list[DigestArticle], dict[int, str]]:
-    """tests/data/duplicate_groups.jsonl: real items of ../shared/corpus/real-feeds, tagged by the
-    real tagger, with their event label. `shared_tag` gives every item one location (and no actor)
-    to measure the words alone."""
-    rows = [json.loads(line) for line in LABELED.read_text(encoding="utf-8").splitlines()]
-    feeds: dict[str, int] = {}
-    articles = [
-        DigestArticle(
-            row["id"],
-            feeds.setdefault(row["feed"], len(feeds) + 1),
-            row["source"],
-            row["title"],
-            row["summary"],
-            None,
-            datetime.fromisoformat(row["time"]),
-            ("ZZ",) if shared_tag else tuple(row["locations"]),
-            () if shared_tag else tuple(row["actors"]),
-            row["location_weight"],
-            row["actor_weight"],
-        )
-        for row in rows
-    ]
-    return articles, {row["id"]: row["group"] for row in rows}
+    """tests/data/duplicate_groups.jsonl (read as bench/digest.py reads it): real items of
+    ../shared/corpus/real-feeds, tagged by the real tagger, with their event label. `shared_tag`
+    gives every item one location (and no actor) to measure the words alone."""
+    from bench.digest import labeled_set as read_labeled_set
+
+    articles, groups = read_labeled_set(LABELED)
+    if shared_tag:
+        articles = [replace(article, locations=("ZZ",), actors=()) for article in articles]
+    return articles, groups
 
 
 def test_the_labeled_set_is_well_formed():
