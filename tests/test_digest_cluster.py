@@ -15,12 +15,12 @@ from bot.digest.cluster import (
     SAME_EVENT_SIMILARITY,
     choose_lead,
     cluster,
-    content_words,
     similarity,
     vetoed,
     words_match,
 )
 from bot.digest.model import DigestArticle, Story
+from bot.digest.words import content_words
 
 T0 = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)
 
@@ -648,7 +648,7 @@ def test_words_are_normalised(text: str, expected: list[str]):
 
 
 def cluster_words(text: str) -> list[str]:
-    from bot.digest.cluster import words
+    from bot.digest.words import words
 
     return words(text)
 

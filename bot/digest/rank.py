@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from bot.digest.cluster import words
 from bot.digest.model import DigestArticle, Story, require_aware
+from bot.digest.words import words
 
 SEVERITY_TERMS: tuple[tuple[str, float], ...] = (
     ("massacre", 3.0), ("genocide", 3.0), ("killed", 2.0), ("hostage", 2.0),
