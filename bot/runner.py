@@ -157,18 +157,26 @@ async def run(app: App, args: argparse.Namespace, out: TextIO) -> int:
         await _finish_in_flight(SHUTDOWN_GRACE_SECONDS)
 
 
+async def start_console_session(
+    app: App, service: Commands, scheduler: AsyncIOScheduler, out: TextIO
+) -> ConsoleSession:
+    """A console session whose digest subscriptions print to `out`; starts the scheduler and
+    the console's digest jobs (run and the demo share this)."""
+    digests = build_digests(app, scheduler, ConsoleSender(out), on_console)
+    scheduler.start()
+    await digests.jobs.start()
+    return ConsoleSession(service, out, digests)
+
+
 async def run_console_mode(
     app: App, service: Commands, scheduler: AsyncIOScheduler, stop: asyncio.Event, out: TextIO
 ) -> int:
     """Commands are read from stdin (a terminal or a pipe). /quit stops; so does the end of
     input on a terminal (Ctrl-D). A pipe that ends, or no stdin at all (a container), leaves
     the scheduler polling until a signal."""
-    digests = build_digests(app, scheduler, ConsoleSender(out), on_console)
-    scheduler.start()
-    await digests.jobs.start()
+    session = await start_console_session(app, service, scheduler, out)
     out.write(f"Sitrep console mode, database {app.storage.path}. Stop with Ctrl-C or /quit.\n")
     out.flush()
-    session = ConsoleSession(service, out, digests)
     console = asyncio.create_task(_console(session, out, stop, sys.stdin.isatty()))
     try:
         await stop.wait()

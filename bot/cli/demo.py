@@ -21,13 +21,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import App
 from bot.cli.fetch import result_line
 from bot.commands.service import Commands
-from bot.console.sender import ConsoleSender
-from bot.console.session import ConsoleSession, run_console, stdin_lines
+from bot.console.session import run_console, stdin_lines
 from bot.demo import SAMPLE_FOLDER, SampleIngest, demo_settings, ingest_sample, load_sample
 from bot.digest.render_text import as_markdown
 from bot.digest.service import Digests, weights_from
 from bot.ingest.poller import FeedResult
-from bot.runner import build_digests, on_console, scheduled_jobs
+from bot.runner import scheduled_jobs, start_console_session
 from bot.settings import Settings
 
 AppFactory = Callable[[Settings], AbstractAsyncContextManager[App]]
@@ -116,12 +115,11 @@ async def _console(app: App, out: TextIO) -> None:
     """The console on the demo database, as in `run` but with no poll job: the sample server is
     gone. Digest subscriptions made here still run (and print here) while the console is open."""
     scheduler = AsyncIOScheduler(timezone=UTC)
-    digests = build_digests(app, scheduler, ConsoleSender(out), on_console)
-    scheduler.start()
+    service = Commands(app, jobs=lambda: scheduled_jobs(scheduler))
     try:
-        await digests.jobs.start()
+        session = await start_console_session(app, service, scheduler, out)
         out.write("\nConsole on the demo database. Stop with /quit or Ctrl-D.\n")
-        service = Commands(app, jobs=lambda: scheduled_jobs(scheduler))
-        await run_console(ConsoleSession(service, out, digests), stdin_lines(), out)
+        await run_console(session, stdin_lines(), out)
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
