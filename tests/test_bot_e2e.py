@@ -49,7 +49,7 @@ async def sitrep(app: App, feed_server: FeedServer) -> AsyncIterator[Sitrep]:
 
 
 async def article_id(sitrep: Sitrep, text: str) -> int:
-    page = await sitrep.service.lookup(query=text)
+    page = await sitrep.service.lookup_page(sitrep.service.plan_lookup(query=text), 0)
     return page.items[0].id
 
 

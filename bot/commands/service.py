@@ -60,16 +60,6 @@ class Commands:
 
     # --- /lookup -----------------------------------------------------------------------------
 
-    async def lookup(
-        self,
-        region: str | None = None,
-        actor: str | None = None,
-        query: str | None = None,
-        since: str | None = None,
-        limit: int | None = None,
-    ) -> LookupPage:
-        return await self.lookup_page(self.plan_lookup(region, actor, query, since, limit), 0)
-
     def plan_lookup(
         self,
         region: str | None = None,

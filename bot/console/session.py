@@ -69,7 +69,8 @@ class ConsoleSession:
         options, run = command.options, self._commands
         match command.name:
             case "lookup":
-                self._last_page = await run.lookup(**options)  # type: ignore[arg-type]
+                request = run.plan_lookup(**options)  # type: ignore[arg-type]
+                self._last_page = await run.lookup_page(request, 0)
                 return render.lookup_page(self._last_page)
             case "more":
                 return await self._more()
