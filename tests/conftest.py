@@ -23,6 +23,35 @@ LOOPBACK_ALLOWED = AddressPolicy(allow_private=True)
 POLICY = PollPolicy(interval=900, max_backoff=86400, jitter=0.1, max_failures=3)
 
 
+SEEDED_FEED = '[[feed]]\nurl = "http://127.0.0.1:9/rss"\nname = "Seeded"\n'
+
+
+def point_settings_at(
+    monkeypatch: pytest.MonkeyPatch,
+    folder: Path,
+    seed_feeds: str,
+    database: Path | None = None,
+    **more: str,
+) -> dict[str, str]:
+    """The environment of a command-line test: a database (default folder/sitrep.db), a seed
+    feed list in `folder` holding `seed_feeds`, quiet logs, no user settings file and no token;
+    `more` adds SITREP_* values. Returns the variables it set."""
+    seed = folder / "feeds.toml"
+    seed.write_text(seed_feeds)
+    database = database or folder / "sitrep.db"
+    values = {
+        "SITREP_STORAGE_PATH": str(database),
+        "SITREP_STORAGE_SEED_FEEDS": str(seed),
+        "SITREP_LOG_LEVEL": "ERROR",
+        **more,
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SITREP_CONFIG", raising=False)
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    return values
+
+
 @pytest.fixture
 async def feed_server() -> AsyncIterator[FeedServer]:
     server = FeedServer()

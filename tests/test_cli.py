@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import main
+from tests.conftest import SEEDED_FEED, point_settings_at
 from tests.feedserver import FeedServer, rss
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,16 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    seed = tmp_path / "feeds.toml"
-    seed.write_text('[[feed]]\nurl = "http://127.0.0.1:9/rss"\nname = "Seeded"\n')
-    values = {
-        "SITREP_STORAGE_PATH": str(tmp_path / "sitrep.db"),
-        "SITREP_STORAGE_SEED_FEEDS": str(seed),
-        "SITREP_FETCH_ALLOW_PRIVATE_ADDRESSES": "1",
-        "SITREP_LOG_LEVEL": "ERROR",
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
+    values = point_settings_at(
+        monkeypatch, tmp_path, SEEDED_FEED, SITREP_FETCH_ALLOW_PRIVATE_ADDRESSES="1"
+    )
     return {**os.environ, **values}
 
 

@@ -15,6 +15,7 @@ from bot.maintenance import prune_old_articles, retention_cutoff
 from storage import Storage, open_storage
 from storage.maintenance import MaintenanceStore, PruneCounts, inspect_database
 from storage.types import ActorTag, ArticleTags, CountryTag, FeedState, NewArticle
+from tests.conftest import SEEDED_FEED, point_settings_at
 
 NOW = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
 TAGS = ArticleTags(
@@ -25,13 +26,7 @@ TAGS = ArticleTags(
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Settings pointing at tmp_path; returns the database path."""
-    seed = tmp_path / "feeds.toml"
-    seed.write_text('[[feed]]\nurl = "http://127.0.0.1:9/rss"\nname = "Seeded"\n')
-    monkeypatch.setenv("SITREP_STORAGE_PATH", str(tmp_path / "sitrep.db"))
-    monkeypatch.setenv("SITREP_STORAGE_SEED_FEEDS", str(seed))
-    monkeypatch.setenv("SITREP_LOG_LEVEL", "ERROR")
-    monkeypatch.delenv("SITREP_CONFIG", raising=False)
-    return tmp_path / "sitrep.db"
+    return Path(point_settings_at(monkeypatch, tmp_path, SEEDED_FEED)["SITREP_STORAGE_PATH"])
 
 
 def run(*argv: str) -> tuple[int, str]:

@@ -16,6 +16,7 @@ from bot.cli.doctor import Check, check_database, check_discord, judge_feeds
 from storage import open_storage
 from storage.maintenance import FeedHealth, inspect_database
 from storage.types import FeedState
+from tests.conftest import SEEDED_FEED, point_settings_at
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
@@ -25,14 +26,8 @@ TOKEN_SHAPED = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz012345
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Settings pointing at tmp_path; returns the database path (not created)."""
-    seed = tmp_path / "feeds.toml"
-    seed.write_text('[[feed]]\nurl = "http://127.0.0.1:9/rss"\nname = "Seeded"\n')
     database = tmp_path / "data" / "sitrep.db"
-    monkeypatch.setenv("SITREP_STORAGE_PATH", str(database))
-    monkeypatch.setenv("SITREP_STORAGE_SEED_FEEDS", str(seed))
-    monkeypatch.setenv("SITREP_LOG_LEVEL", "ERROR")
-    monkeypatch.delenv("SITREP_CONFIG", raising=False)
-    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    point_settings_at(monkeypatch, tmp_path, SEEDED_FEED, database)
     return database
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import main
+from tests.conftest import point_settings_at
 from tests.feedserver import FeedServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,17 +24,7 @@ BODY = "The Iranian-backed militia, part of the Popular Mobilization Forces, hit
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    seed = tmp_path / "feeds.toml"
-    seed.write_text("")
-    values = {
-        "SITREP_STORAGE_PATH": str(tmp_path / "sitrep.db"),
-        "SITREP_STORAGE_SEED_FEEDS": str(seed),
-        "SITREP_FETCH_ALLOW_PRIVATE_ADDRESSES": "1",
-        "SITREP_LOG_LEVEL": "ERROR",
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return values
+    return point_settings_at(monkeypatch, tmp_path, "", SITREP_FETCH_ALLOW_PRIVATE_ADDRESSES="1")
 
 
 def run(*argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str]:
