@@ -142,14 +142,8 @@ class InteractionRoutes(MessageStore):
         if state is None or state.acked_type is None:
             return error_reply(UNKNOWN_WEBHOOK)  # follow-ups only exist after acknowledging
         body = record.json or {}
-        errors = FormErrors()
-        check_message(body, errors)
-        if errors:
-            return error_reply(INVALID_FORM_BODY, errors)
-        if is_empty_message(body, record.files):
-            return error_reply(EMPTY_MESSAGE)
-        if self._too_large(record.files):
-            return error_reply(ENTITY_TOO_LARGE)
+        if refused := self._refused_message(body, record.files, new=True):
+            return refused
         original = self.messages.get(state.original_message_id or 0)
         if state.acked_type == 5 and original is not None and int(original["flags"]) & LOADING:
             # Discord: the first follow-up after a deferral replaces the "thinking" message.
@@ -193,10 +187,8 @@ class InteractionRoutes(MessageStore):
         found = self._hook_message(self._hook_state(application_id, token), message_id)
         if isinstance(found, ApiError):
             return error_reply(found)
-        errors = FormErrors()
-        check_message(record.json or {}, errors)
-        if errors:
-            return error_reply(INVALID_FORM_BODY, errors)
+        if refused := self._refused_message(record.json or {}, record.files, new=False):
+            return refused
         was_loading = bool(int(found["flags"]) & LOADING)
         return Reply(
             body=self._update_message(

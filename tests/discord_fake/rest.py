@@ -14,8 +14,6 @@ from aiohttp import BodyPartReader, web
 from tests.discord_fake.constants import (
     ATTACH_FILES,
     CANNOT_EDIT_OTHERS,
-    EMPTY_MESSAGE,
-    ENTITY_TOO_LARGE,
     INVALID_FORM_BODY,
     INVALID_JSON,
     MANAGE_MESSAGES,
@@ -35,10 +33,7 @@ from tests.discord_fake.constants import (
 from tests.discord_fake.limits import (
     FormErrors,
     check_commands,
-    check_message,
-    check_nonce,
     error_reply,
-    is_empty_message,
 )
 from tests.discord_fake.model import FakeChannel
 from tests.discord_fake.state import Hold, RecordedFile, RecordedRequest, Reply, path_pattern
@@ -315,15 +310,8 @@ class RestRoutes(MessageStore):
         if isinstance(access, Reply):
             return access
         body = record.json or {}
-        errors = FormErrors()
-        check_message(body, errors)
-        check_nonce(body, errors)
-        if errors:
-            return error_reply(INVALID_FORM_BODY, errors)
-        if is_empty_message(body, record.files):
-            return error_reply(EMPTY_MESSAGE)
-        if self._too_large(record.files):
-            return error_reply(ENTITY_TOO_LARGE)
+        if refused := self._refused_message(body, record.files, new=True, nonce=True):
+            return refused
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             existing = self._message_for_nonce(access.id, self.bot_user.id, nonce)
@@ -339,30 +327,31 @@ class RestRoutes(MessageStore):
         message = self.messages.get(int(message_id)) if message_id.isdigit() else None
         return message if message is not None and message["channel_id"] == channel_id else None
 
-    async def _get_message(
-        self, record: RecordedRequest, channel_id: str, message_id: str
-    ) -> Reply:
+    def _found_message(self, channel_id: str, message_id: str) -> Reply | tuple[FakeChannel, Json]:
+        """The channel (if the bot may see it) and the message in it, or the error to answer."""
         access = self._channel_access(channel_id)
         if isinstance(access, Reply):
             return access
         message = self._channel_message(channel_id, message_id)
-        return Reply(body=message) if message else error_reply(UNKNOWN_MESSAGE)
+        return error_reply(UNKNOWN_MESSAGE) if message is None else (access, message)
+
+    async def _get_message(
+        self, record: RecordedRequest, channel_id: str, message_id: str
+    ) -> Reply:
+        found = self._found_message(channel_id, message_id)
+        return found if isinstance(found, Reply) else Reply(body=found[1])
 
     async def _edit_message(
         self, record: RecordedRequest, channel_id: str, message_id: str
     ) -> Reply:
-        access = self._channel_access(channel_id)
-        if isinstance(access, Reply):
-            return access
-        message = self._channel_message(channel_id, message_id)
-        if message is None:
-            return error_reply(UNKNOWN_MESSAGE)
+        found = self._found_message(channel_id, message_id)
+        if isinstance(found, Reply):
+            return found
+        _, message = found
         if message["author"]["id"] != str(self.bot_user.id):
             return error_reply(CANNOT_EDIT_OTHERS)
-        errors = FormErrors()
-        check_message(record.json or {}, errors)
-        if errors:
-            return error_reply(INVALID_FORM_BODY, errors)
+        if refused := self._refused_message(record.json or {}, record.files, new=False):
+            return refused
         updated = self._update_message(message, record.json or {}, record.files)
         await self._echo("MESSAGE_UPDATE", updated)
         return Reply(body=updated)
@@ -370,12 +359,10 @@ class RestRoutes(MessageStore):
     async def _delete_message(
         self, record: RecordedRequest, channel_id: str, message_id: str
     ) -> Reply:
-        access = self._channel_access(channel_id)
-        if isinstance(access, Reply):
-            return access
-        message = self._channel_message(channel_id, message_id)
-        if message is None:
-            return error_reply(UNKNOWN_MESSAGE)
+        found = self._found_message(channel_id, message_id)
+        if isinstance(found, Reply):
+            return found
+        access, message = found
         _, guild = self.find_channel(access.id)
         perms = guild.permissions_for(self.bot_user.id, guild.bot_role_ids, access) if guild else 0
         mine = message["author"]["id"] == str(self.bot_user.id)

@@ -10,15 +10,25 @@ from tests.discord_fake.base import ServerBase
 from tests.discord_fake.constants import (
     ATTACHMENT_SIZE_LIMIT,
     DM_CHANNEL,
+    EMPTY_MESSAGE,
+    ENTITY_TOO_LARGE,
     EPHEMERAL,
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MESSAGES,
+    INVALID_FORM_BODY,
     LOADING,
     Json,
 )
-from tests.discord_fake.limits import pings
+from tests.discord_fake.limits import (
+    FormErrors,
+    check_message,
+    check_nonce,
+    error_reply,
+    is_empty_message,
+    pings,
+)
 from tests.discord_fake.model import FakeChannel, FakeUser, iso_now
-from tests.discord_fake.state import RecordedFile, SentNonce
+from tests.discord_fake.state import RecordedFile, Reply, SentNonce
 
 
 class MessageStore(ServerBase):
@@ -33,6 +43,23 @@ class MessageStore(ServerBase):
 
     def _too_large(self, files: Sequence[RecordedFile]) -> bool:
         return len(files) > 10 or sum(len(f.data) for f in files) > ATTACHMENT_SIZE_LIMIT
+
+    def _refused_message(
+        self, body: Json, files: Sequence[RecordedFile], *, new: bool, nonce: bool = False
+    ) -> Reply | None:
+        """Discord's checks on a message body, in its order: form errors (400, 50035), then for
+        a new message an empty one (50006) and too large attachments (413). None: accepted."""
+        errors = FormErrors()
+        check_message(body, errors)
+        if nonce:
+            check_nonce(body, errors)
+        if errors:
+            return error_reply(INVALID_FORM_BODY, errors)
+        if new and is_empty_message(body, files):
+            return error_reply(EMPTY_MESSAGE)
+        if new and self._too_large(files):
+            return error_reply(ENTITY_TOO_LARGE)
+        return None
 
     def _new_message(
         self,
