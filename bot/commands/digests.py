@@ -105,28 +105,27 @@ class DigestCommands:
             raise CommandError(f"Bad schedule: {error}.") from None
         if not 1 <= request.min_sources <= MAX_MIN_SOURCES:
             raise CommandError(f"min_sources must be from 1 to {MAX_MIN_SOURCES}.")
-        new = NewSubscription(
+        regions, actors = split_names(request.regions), split_names(request.actors)
+        self._require_known(regions, actors)
+        return NewSubscription(
             request.guild_id,
             request.channel_id,
             schedule.text,
             schedule.timezone,
-            self._known_places(split_names(request.regions)),
-            self._known_actors(split_names(request.actors)),
+            regions,
+            actors,
             request.min_sources,
             request.quiet,
             request.user_id,
         )
-        return new
 
-    def _known_places(self, names: Sequence[str]) -> tuple[str, ...]:
+    def _require_known(self, regions: Sequence[str], actors: Sequence[str]) -> None:
+        """CommandError (with suggestions) for the first name the taxonomy does not know."""
         try:
-            return tuple(name for name in names if self._index.resolve_place(name))
-        except UnknownNameError as error:
-            raise CommandError(str(error)) from None
-
-    def _known_actors(self, names: Sequence[str]) -> tuple[str, ...]:
-        try:
-            return tuple(name for name in names if self._index.resolve_actor(name))
+            for region in regions:
+                self._index.resolve_place(region)
+            for actor in actors:
+                self._index.resolve_actor(actor)
         except UnknownNameError as error:
             raise CommandError(str(error)) from None
 

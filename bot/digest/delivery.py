@@ -140,14 +140,6 @@ class DigestDelivery:
                 return DeliveryReport(subscription_id, "nothing", detail="planned elsewhere")
             return await self._send_run(subscription, run)
 
-    async def preview(self, subscription: Subscription) -> tuple[DigestView, list[str]]:
-        """What the next digest would contain now, without claiming its window."""
-        filters = subscription_filters(subscription, self._index)
-        now = self._clock()
-        window = digest_window(subscription.delivered_until, now, self._first_window)
-        view = await self._build(subscription, filters, window, now)
-        return view, await asyncio.to_thread(self._contents, subscription, filters, view)
-
     async def _plan(self, subscription: Subscription) -> DigestRun | None:
         try:
             filters = subscription_filters(subscription, self._index)

@@ -53,10 +53,6 @@ class DigestJobs:
         self._serves = serves
         self._failures: dict[int, int] = {}
 
-    @property
-    def delivery(self) -> DigestDelivery:
-        return self._delivery
-
     def serves(self, subscription: Subscription) -> bool:
         return self._serves(subscription)
 
