@@ -74,6 +74,12 @@ class DigestFilters:
     label: str  # "Levant, Iraq · Kataib Hezbollah" or "everywhere"
 
 
+async def chart_png(view: DigestView) -> bytes | None:
+    """The stories-per-region chart when the digest wants one (over a day, with stories),
+    drawn in a worker thread: matplotlib is CPU work."""
+    return await asyncio.to_thread(render_chart, view) if wants_chart(view) else None
+
+
 def message_nonce(subscription_id: int, window_start: datetime, position: int) -> str:
     """The same message of the same digest always gets the same nonce, across restarts."""
     key = f"{subscription_id}|{window_start.isoformat()}|{position}".encode()
@@ -188,9 +194,7 @@ class DigestDelivery:
     ) -> tuple[PlannedMessage, ...]:
         # Escaping and packing a big digest takes a few hundred ms: off the event loop.
         contents = await asyncio.to_thread(self._contents, subscription, filters, view)
-        chart = None
-        if view.stories and wants_chart(view):
-            chart = await asyncio.to_thread(render_chart, view)  # matplotlib: CPU work
+        chart = await chart_png(view)
         return tuple(
             PlannedMessage(
                 message_nonce(subscription.id, window.start, position),

@@ -19,8 +19,7 @@ from bot.commands.digests import (
     SubscriptionListing,
 )
 from bot.commands.views import CommandError
-from bot.digest.chart import render_chart, wants_chart
-from bot.digest.layout import DigestView
+from bot.digest.delivery import CHART_NAME, chart_png
 from bot.digest.render_discord import digest_messages, empty_digest_message
 from bot.discord import render
 from bot.discord.client import SitrepBot
@@ -203,7 +202,7 @@ class DigestCog(commands.Cog):
             if view.stories
             else [empty_digest_message(view, heading)]
         )
-        chart = await self._chart(view)
+        chart = await chart_png(view)
         for position, content in enumerate(contents):
             await self._post(interaction, content, chart if position == 0 else None, preview)
 
@@ -214,18 +213,12 @@ class DigestCog(commands.Cog):
         return _choices(self.bot.service.place_choices(current))
 
     @staticmethod
-    async def _chart(view: DigestView) -> bytes | None:
-        if not view.stories or not wants_chart(view):
-            return None
-        return await asyncio.to_thread(render_chart, view)
-
-    @staticmethod
     async def _post(
         interaction: discord.Interaction, content: str, chart: bytes | None, preview: bool
     ) -> None:
         files: Any = discord.utils.MISSING  # MISSING, not []: no multipart without a file
         if chart is not None:
-            files = [discord.File(io.BytesIO(chart), filename="stories-per-region.png")]
+            files = [discord.File(io.BytesIO(chart), filename=CHART_NAME)]
         if interaction.response.is_done():
             await interaction.followup.send(
                 content, ephemeral=preview, files=files, allowed_mentions=NO_PINGS,
