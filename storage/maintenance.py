@@ -208,6 +208,11 @@ class MaintenanceStore:
                 f"DELETE FROM article_actors WHERE article_id IN ({marks})", ids
             ).rowcount
             connection.execute(f"DELETE FROM articles WHERE id IN ({marks})", ids)
+            # Hours before the oldest article hold none: their marks (migration 0004) go too.
+            connection.execute(
+                "DELETE FROM article_hours"
+                " WHERE hour < (SELECT substr(min(sort_time), 1, 13) FROM articles)"
+            )
             return PruneCounts(len(ids), countries, actors, 1)
 
         return await self._db.run_in_transaction(delete)

@@ -130,16 +130,23 @@ def _pending(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storage.db, "MIGRATIONS_DIR", folder)
 
 
+LATEST = len(storage.db.known_migrations())
+
+
 @pytest.mark.parametrize(
     ("damage", "status", "words"),
     [
-        ("none", "OK", "schema 3 of 3, integrity ok, 0 articles"),
+        ("none", "OK", f"schema {LATEST} of {LATEST}, integrity ok, 0 articles"),
         ("missing", "OK", "not created yet"),
         ("directory", "FAIL", "cannot open"),
         ("garbage", "FAIL", "file is not a database"),
         ("corrupt", "FAIL", "integrity_check failed: Page "),
-        ("newer", "FAIL", "schema 99, newer than 3"),
-        ("pending", "WARN", "schema 3 of 4, integrity ok, 0 articles; migrations pending"),
+        ("newer", "FAIL", f"schema 99, newer than {LATEST}"),
+        (
+            "pending",
+            "WARN",
+            f"schema {LATEST} of {LATEST + 1}, integrity ok, 0 articles; migrations pending",
+        ),
     ],
 )
 async def test_database_check(tmp_path: Path, monkeypatch, damage, status, words) -> None:
