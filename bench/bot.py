@@ -65,7 +65,7 @@ from bot.commands.service import Commands
 from bot.commands.views import LookupRequest
 from bot.discord import respond
 from bot.discord.client import SitrepBot
-from bot.runner import build_scheduler, scheduled_jobs
+from bot.runner import build_scheduler, favour_the_event_loop, scheduled_jobs
 from bot.settings import load_settings
 from main import build_tagging
 from storage import Storage
@@ -366,6 +366,7 @@ def main() -> None:
         f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} cores, "
         f"load {load[0]:.1f}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
+    favour_the_event_loop()  # as `run` does
     tagging = build_tagging(load_settings(environ={}))
     dataset = ensure_dataset(path, args.articles, tagging.taxonomy)
     if args.only in (None, "lookups"):
