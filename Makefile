@@ -32,8 +32,10 @@ lint: $(DEV_STAMP)
 types: $(DEV_STAMP)
 	$(BIN)/mypy
 
+# Tests run in one worker process per core (pytest-xdist): most of their time is waiting on
+# real sockets and subprocesses, and `make test` must stay under 5 minutes on 2 cores.
 unit: $(DEV_STAMP)
-	$(BIN)/pytest -q $(ARGS)
+	$(BIN)/pytest -q -n auto $(ARGS)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/ingest.py
