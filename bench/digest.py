@@ -45,14 +45,14 @@ from bot.app import Tagging as TextTagging
 from bot.demo import SAMPLE_FOLDER
 from bot.digest.cluster import (
     DEFAULT_WINDOW,
-    _match_score,
+    TagSet,
     _merge,
     _read,
     _story,
-    _tag_keys,
-    _Tags,
-    _text,
+    article_text,
     cluster,
+    match_score,
+    tag_keys,
 )
 from bot.digest.layout import DigestView
 from bot.digest.model import DigestArticle, Story
@@ -250,12 +250,12 @@ def all_pairs_cluster(articles: Sequence[DigestArticle]) -> list[Story]:
     """The old candidate rule: every pair sharing a tag inside the window is compared (same exact
     similarity, vetoes and union-find as cluster()): quadratic in the largest tag bucket."""
     ordered = sorted(articles, key=lambda article: (article.time, article.id))
-    texts = [_text(article) for article in ordered]
-    tags = [_Tags.of(article) for article in ordered]
+    texts = [article_text(article) for article in ordered]
+    tags = [TagSet.of(article) for article in ordered]
     seconds = [article.time.timestamp() for article in ordered]
     buckets: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, article in enumerate(ordered):
-        for key in _tag_keys(article):
+        for key in tag_keys(article):
             buckets[key].append(index)
     scored: dict[tuple[int, int], float | None] = {}
     for members in buckets.values():
@@ -264,7 +264,7 @@ def all_pairs_cluster(articles: Sequence[DigestArticle]) -> list[Story]:
                 if seconds[second] - seconds[first] > DEFAULT_WINDOW.total_seconds():
                     break
                 if (first, second) not in scored and tags[first].may_merge(tags[second]):
-                    scored[first, second] = _match_score(texts[first], texts[second])
+                    scored[first, second] = match_score(texts[first], texts[second])
     merges = sorted((-score, pair) for pair, score in scored.items() if score is not None)
     groups = _merge(ordered, [pair for _, pair in merges], DEFAULT_WINDOW)
     return [_story([ordered[index] for index in group]) for group in groups]

@@ -814,10 +814,10 @@ def all_pairs_rule(articles: list[DigestArticle], window: timedelta) -> set[froz
 
 
 def candidate_pairs(articles: list[DigestArticle], window: timedelta) -> set[frozenset[int]]:
-    from bot.digest.cluster import _similar_pairs, _text
+    from bot.digest.cluster import _similar_pairs, article_text
 
     ordered = sorted(articles, key=lambda article: (article.time, article.id))
-    pairs = _similar_pairs(ordered, [_text(article) for article in ordered], window)
+    pairs = _similar_pairs(ordered, [article_text(article) for article in ordered], window)
     return {frozenset((ordered[one].id, ordered[two].id)) for one, two in pairs}
 
 

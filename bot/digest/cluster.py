@@ -109,7 +109,7 @@ _DATELINE = re.compile(
 def cluster(articles: Iterable[DigestArticle], window: timedelta = DEFAULT_WINDOW) -> list[Story]:
     """Group `articles` into stories, ordered by when each story broke (then by article id)."""
     ordered = sorted(articles, key=lambda article: (article.time, article.id))
-    texts = [_text(article) for article in ordered]
+    texts = [article_text(article) for article in ordered]
     merges = _similar_pairs(ordered, texts, window)
     groups = _merge(ordered, merges, window)
     return [_story([ordered[index] for index in group]) for group in groups]
@@ -117,12 +117,12 @@ def cluster(articles: Iterable[DigestArticle], window: timedelta = DEFAULT_WINDO
 
 def similarity(first: DigestArticle, second: DigestArticle) -> float:
     """How alike two articles' words are, 0..1 (see the module docstring)."""
-    return _similarity(_text(first), _text(second))
+    return _similarity(article_text(first), article_text(second))
 
 
 def words_match(first: DigestArticle, second: DigestArticle) -> bool:
     """Whether two articles' words are alike enough to report one event (tags and time aside)."""
-    return _match_score(_text(first), _text(second)) is not None
+    return match_score(article_text(first), article_text(second)) is not None
 
 
 def vetoed(first: DigestArticle, second: DigestArticle, window: timedelta) -> bool:
@@ -151,7 +151,7 @@ def choose_lead(articles: Sequence[DigestArticle]) -> DigestArticle:
 
 
 @dataclass(frozen=True, slots=True)
-class _Text:
+class ArticleText:
     """An article's words, read once: kept between builds (see TEXT_CACHE), so nothing in it may
     depend on the batch."""
 
@@ -164,16 +164,16 @@ class _Text:
         return word in self.weights or word in self.other_words
 
 
-def _text(article: DigestArticle) -> _Text:
+def article_text(article: DigestArticle) -> ArticleText:
     return _read(article.title, article.summary[:SUMMARY_CHARS])
 
 
 @lru_cache(maxsize=TEXT_CACHE)
-def _read(title: str, summary: str) -> _Text:
+def _read(title: str, summary: str) -> ArticleText:
     title_tokens, summary_tokens = tokens(title), tokens(_without_dateline(summary))
     weights = _weights(title_tokens, summary_tokens)
     norm = math.sqrt(sum(weight * weight for weight in weights.values()))
-    return _Text(
+    return ArticleText(
         weights={word: weight / norm for word, weight in weights.items()},
         norm=norm,
         other_words=frozenset(
@@ -203,7 +203,7 @@ def _weights(title: list[tuple[str, bool]], summary: list[tuple[str, bool]]) -> 
     return weights
 
 
-def _similarity(first: _Text, second: _Text) -> float:
+def _similarity(first: ArticleText, second: ArticleText) -> float:
     one, two = first.weights, second.weights
     # fsum rounds exactly, so the set's order (string hashes differ between processes) cannot
     # move a score by a bit and reorder ties between runs.
@@ -212,7 +212,7 @@ def _similarity(first: _Text, second: _Text) -> float:
     return score * (1.0 - (1.0 - DIFFERENT_NAMES_FACTOR) * unmentioned)
 
 
-def _match_score(first: _Text, second: _Text) -> float | None:
+def match_score(first: ArticleText, second: ArticleText) -> float | None:
     """The pair's similarity when it is enough for one event (see LONG_MATCH_WORDS), else None."""
     score = _similarity(first, second)
     if score >= SAME_EVENT_SIMILARITY:
@@ -222,13 +222,13 @@ def _match_score(first: _Text, second: _Text) -> float | None:
     return None
 
 
-def _shares(first: _Text, second: _Text, count: int) -> bool:
+def _shares(first: ArticleText, second: ArticleText, count: int) -> bool:
     """Whether the two texts have at least `count` content words in common."""
     small, large = sorted((first.weights, second.weights), key=len)
     return sum(word in large for word in small) >= count
 
 
-def _unmentioned_share(first: _Text, second: _Text) -> float:
+def _unmentioned_share(first: ArticleText, second: ArticleText) -> float:
     """The share of the names only `first`'s headline has that `second` never mentions (0 with
     none): names both headlines carry (the actor, the country) would dilute a contradiction."""
     own = first.title_names - second.title_names
@@ -237,7 +237,7 @@ def _unmentioned_share(first: _Text, second: _Text) -> float:
     return sum(not second.mentions(name) for name in own) / len(own)
 
 
-def _rarity(texts: Sequence[_Text]) -> dict[str, int]:
+def _rarity(texts: Sequence[ArticleText]) -> dict[str, int]:
     """Each word's place when the batch's words are ordered rarest first (ties by spelling):
     one order for every article, which the prefix argument of the module docstring needs.
     Words of one article only are left out: they cannot be shared."""
@@ -252,7 +252,7 @@ def _by_frequency(frequency: Counter[str]) -> Callable[[str], tuple[int, str]]:
     return lambda word: (frequency[word], word)
 
 
-def _prefix(text: _Text, rarity: dict[str, int]) -> list[str]:
+def _prefix(text: ArticleText, rarity: dict[str, int]) -> list[str]:
     """The article's rarest shared words, until the words left out weigh less than the threshold
     (or PREFIX_CAP of them)."""
     shared = [word for word in text.weights if word in rarity]
@@ -268,13 +268,13 @@ def _prefix(text: _Text, rarity: dict[str, int]) -> list[str]:
     return prefix
 
 
-def _tag_keys(article: DigestArticle) -> list[tuple[str, str]]:
+def tag_keys(article: DigestArticle) -> list[tuple[str, str]]:
     locations = [("location", code) for code in dict.fromkeys(article.locations)]
     return locations + [("actor", actor) for actor in dict.fromkeys(article.actors)]
 
 
 def _similar_pairs(
-    ordered: Sequence[DigestArticle], texts: Sequence[_Text], window: timedelta
+    ordered: Sequence[DigestArticle], texts: Sequence[ArticleText], window: timedelta
 ) -> list[tuple[int, int]]:
     """Pairs that share a tag, fall inside the window and are similar enough to be one event,
     most similar first (ties in time order). Candidates come from the (tag, prefix word) index."""
@@ -282,16 +282,16 @@ def _similar_pairs(
     seconds = [article.time.timestamp() for article in ordered]  # floats: the loop is hot
     span = window.total_seconds()
     postings: dict[tuple[str, str], dict[str, deque[int]]] = defaultdict(dict)
-    tags = [_Tags.of(article) for article in ordered]
+    tags = [TagSet.of(article) for article in ordered]
     merges: list[tuple[float, tuple[int, int]]] = []
     for index, article in enumerate(ordered):
         prefix = _prefix(texts[index], rarity)
         candidates: set[int] = set()
-        for tag in _tag_keys(article):
+        for tag in tag_keys(article):
             _collect(postings[tag], prefix, index, seconds, span, candidates)
         for other in sorted(candidates):
             if tags[other].may_merge(tags[index]):
-                score = _match_score(texts[other], texts[index])
+                score = match_score(texts[other], texts[index])
                 if score is not None:
                     merges.append((-score, (other, index)))
     return [pair for _, pair in sorted(merges)]
@@ -320,16 +320,16 @@ def _collect(
 
 
 @dataclass(frozen=True, slots=True)
-class _Tags:
+class TagSet:
     feed_id: int
     locations: frozenset[str]
     actors: frozenset[str]
 
     @classmethod
-    def of(cls, article: DigestArticle) -> _Tags:
+    def of(cls, article: DigestArticle) -> TagSet:
         return cls(article.feed_id, frozenset(article.locations), frozenset(article.actors))
 
-    def may_merge(self, other: _Tags) -> bool:
+    def may_merge(self, other: TagSet) -> bool:
         """False for pairs a veto keeps apart anyway: no need to compare their words."""
         return not (
             self.feed_id == other.feed_id
@@ -339,7 +339,7 @@ class _Tags:
 
 
 @dataclass(slots=True)
-class _Cluster:
+class StoryFacts:
     """What the vetoes need to know about a growing cluster, so joining two is checked without
     comparing every member with every member."""
 
@@ -351,14 +351,14 @@ class _Cluster:
     actor_sets: set[frozenset[str]]
 
     @classmethod
-    def of(cls, index: int, article: DigestArticle) -> _Cluster:
+    def of(cls, index: int, article: DigestArticle) -> StoryFacts:
         locations, actors = frozenset(article.locations), frozenset(article.actors)
         return cls(
             [index], {article.feed_id}, article.time, article.time,
             {locations} if locations else set(), {actors} if actors else set(),
         )  # fmt: skip
 
-    def clashes(self, other: _Cluster, window: timedelta) -> bool:
+    def clashes(self, other: StoryFacts, window: timedelta) -> bool:
         """Whether any article of one vetoes any article of the other (see `vetoed`)."""
         return (
             not self.feeds.isdisjoint(other.feeds)
@@ -367,7 +367,7 @@ class _Cluster:
             or _any_disjoint(self.actor_sets, other.actor_sets)
         )
 
-    def absorb(self, other: _Cluster) -> None:
+    def absorb(self, other: StoryFacts) -> None:
         self.members.extend(other.members)
         self.feeds |= other.feeds
         self.first, self.last = min(self.first, other.first), max(self.last, other.last)
@@ -383,11 +383,11 @@ def _merge(
     ordered: Sequence[DigestArticle], merges: Iterable[tuple[int, int]], window: timedelta
 ) -> list[list[int]]:
     """Union-find in which two clusters join only if no article of one vetoes any of the other."""
-    clusters: dict[int, _Cluster] = {}  # made when first needed: most articles stay alone
+    clusters: dict[int, StoryFacts] = {}  # made when first needed: most articles stay alone
 
-    def cluster_of(key: int) -> _Cluster:
+    def cluster_of(key: int) -> StoryFacts:
         if key not in clusters:
-            clusters[key] = _Cluster.of(key, ordered[key])
+            clusters[key] = StoryFacts.of(key, ordered[key])
         return clusters[key]
 
     root = list(range(len(ordered)))  # kept flat: every index points straight at its cluster
