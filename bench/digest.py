@@ -57,6 +57,7 @@ from bot.digest.cluster import (
 from bot.digest.layout import DigestView
 from bot.digest.model import DigestArticle, Story
 from bot.digest.service import Digests, _matches, digest_article
+from bot.digest.stories import StoryIndex, stories_of
 from bot.digest.window import Window
 from bot.ingest.parse import FeedParseError, parse_feed
 from bot.settings import load_settings
@@ -137,7 +138,7 @@ async def _generate(path: Path, count: int, taxonomy: Taxonomy) -> DayDataset:
     started = time.perf_counter()
     start = datetime(2026, 11, 2, tzinfo=UTC)
     rng = random.Random(SEED)
-    reports = list(_reports(rng, count, taxonomy))
+    reports = list(day_reports(rng, count, taxonomy))
     async with open_storage(path) as storage:
         feed_ids = [
             (await storage.feeds.add(f"http://127.0.0.1:9/day/{n}.xml", start, f"Wire {n}")).id
@@ -148,7 +149,7 @@ async def _generate(path: Path, count: int, taxonomy: Taxonomy) -> DayDataset:
     return DayDataset(count, SEED, start.isoformat(), events, time.perf_counter() - started)
 
 
-def _reports(
+def day_reports(
     rng: random.Random, count: int, taxonomy: Taxonomy
 ) -> Iterator[tuple[int, int, NewArticle]]:
     """(feed index, event number, article) until `count` articles."""
@@ -517,6 +518,18 @@ def demo_labeled_set(tagging: TextTagging) -> tuple[list[DigestArticle], dict[in
     return articles, groups
 
 
+def incremental_groups(articles: Sequence[DigestArticle]) -> list[list[DigestArticle]]:
+    """Stories as a StoryIndex places the articles, fed in time order in polls of 20."""
+    index, placed = StoryIndex(), {}
+    ordered = sorted(articles, key=lambda article: (article.time, article.id))
+    for start in range(0, len(ordered), 20):
+        placed.update(stories_of(index.add(ordered[start : start + 20])))
+    groups: dict[int, list[DigestArticle]] = defaultdict(list)
+    for article in articles:
+        groups[placed[article.id]].append(article)
+    return list(groups.values())
+
+
 def bench_quality() -> None:
     bench_quality_german()
     bench_quality_demo()
@@ -528,6 +541,7 @@ def bench_quality_german() -> None:
     rows = []
     for name, found in (
         ("cluster()", merged_pairs(story.articles for story in cluster(articles))),
+        ("StoryIndex, as the articles arrive", merged_pairs(incremental_groups(articles))),
         ("baseline: exact headline match", merged_pairs(exact_title_groups(articles))),
         ("diagnostic: cluster(), every item given one shared tag", _text_only(articles)),
     ):
@@ -552,6 +566,7 @@ def bench_quality_demo() -> None:
     rows = []
     for name, stories in (
         ("cluster()", [story.articles for story in cluster(articles)]),
+        ("StoryIndex, as the articles arrive", incremental_groups(articles)),
         ("baseline: exact headline match", exact_title_groups(articles)),
     ):
         found = merged_pairs(stories)

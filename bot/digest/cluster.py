@@ -253,19 +253,24 @@ def _by_frequency(frequency: Counter[str]) -> Callable[[str], tuple[int, str]]:
 
 
 def _prefix(text: ArticleText, rarity: dict[str, int]) -> list[str]:
-    """The article's rarest shared words, until the words left out weigh less than the threshold
-    (or PREFIX_CAP of them)."""
     shared = [word for word in text.weights if word in rarity]
-    left = sum(text.weights[word] ** 2 for word in shared)
+    return prefix(text, sorted(shared, key=rarity.__getitem__))
+
+
+def prefix(text: ArticleText, shared_rarest_first: Sequence[str]) -> list[str]:
+    """The article's rarest shared words (`shared_rarest_first`: its words that other articles
+    have too, in the one order of every article), until the words left out weigh less than the
+    threshold (or PREFIX_CAP of them)."""
+    left = sum(text.weights[word] ** 2 for word in shared_rarest_first)
     # A hair below the bound, so rounding can only index a word too many, never one too few.
     enough = LONG_MATCH_SIMILARITY**2 * (1 - 1e-9)
-    prefix: list[str] = []
-    for word in sorted(shared, key=rarity.__getitem__):
-        if left < enough or len(prefix) == PREFIX_CAP:
+    chosen: list[str] = []
+    for word in shared_rarest_first:
+        if left < enough or len(chosen) == PREFIX_CAP:
             break
-        prefix.append(word)
+        chosen.append(word)
         left -= text.weights[word] ** 2
-    return prefix
+    return chosen
 
 
 def tag_keys(article: DigestArticle) -> list[tuple[str, str]]:
