@@ -61,6 +61,10 @@ class _Held:
     tags: TagSet
     seconds: float
 
+    @classmethod
+    def of(cls, article: DigestArticle) -> _Held:
+        return cls(article, article_text(article), TagSet.of(article), article.time.timestamp())
+
 
 class StoryIndex:
     def __init__(self, window: timedelta = DEFAULT_WINDOW) -> None:
@@ -102,7 +106,7 @@ class StoryIndex:
         self._forget_old()
 
     def _place(self, article: DigestArticle) -> list[Placement]:
-        held = _Held(article, article_text(article), TagSet.of(article), article.time.timestamp())
+        held = _Held.of(article)
         candidates = self._candidates_of(held)  # before holding it: it must not meet itself
         self._index(held)
         self._join(article.id, article.id, held)
@@ -116,7 +120,7 @@ class StoryIndex:
         return placements + [Placement(a, s) for a, s in moved.items() if a != article.id]
 
     def _hold(self, article: DigestArticle) -> _Held:
-        held = _Held(article, article_text(article), TagSet.of(article), article.time.timestamp())
+        held = _Held.of(article)
         self._index(held)
         return held
 
