@@ -41,6 +41,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/tagging.py
 	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/stories.py
 	$(BIN)/python bench/bot.py
 
 # The bundled sample feeds through the real pipeline into a throwaway database, a digest, then
