@@ -101,7 +101,8 @@ class StoryIndex:
         for article, story_id in sorted(placed, key=lambda pair: (pair[0].time, pair[0].id)):
             if article.id in self._held:
                 continue
-            held = self._hold(article)
+            held = _Held.of(article)
+            self._index(held)
             self._join(article.id, story_id, held)
         self._forget_old()
 
@@ -118,11 +119,6 @@ class StoryIndex:
                 moved.update(dict.fromkeys(members, keep))
         placements = [Placement(article.id, self._story[article.id])]
         return placements + [Placement(a, s) for a, s in moved.items() if a != article.id]
-
-    def _hold(self, article: DigestArticle) -> _Held:
-        held = _Held.of(article)
-        self._index(held)
-        return held
 
     def _candidates_of(self, held: _Held) -> set[int]:
         """Held articles sharing a tag and one of `held`'s rarest shared words."""
