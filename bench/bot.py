@@ -26,14 +26,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +55,7 @@ from bench.bot_harness import (
     timed,
     while_ingesting,
 )
-from bench.report import ms, quantile, table
+from bench.report import machine, ms, quantile, table
 from bench.synthetic import Dataset, ensure_dataset, rss_feed
 from bot.app import App, Tagging
 from bot.commands.service import Commands
@@ -361,11 +358,7 @@ def main() -> None:
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     path = args.db or Path(str(DEFAULT_DB).format(articles=args.articles))
     path.parent.mkdir(parents=True, exist_ok=True)
-    load = os.getloadavg()
-    print(
-        f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} cores, "
-        f"load {load[0]:.1f}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
-    )
+    print(machine())
     favour_the_event_loop()  # as `run` does
     tagging = build_tagging(load_settings(environ={}))
     dataset = ensure_dataset(path, args.articles, tagging.taxonomy)

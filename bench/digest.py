@@ -23,9 +23,7 @@ import asyncio
 import csv
 import itertools
 import json
-import os
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -39,7 +37,7 @@ from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.report import table
+from bench.report import machine, ms, quantile, table
 from bench.synthetic import NOUNS, VERBS, Tagging, Vocabulary
 from bot.app import Tagging as TextTagging
 from bot.demo import SAMPLE_FOLDER
@@ -289,21 +287,11 @@ def merged_pairs(groups: Iterable[Iterable[DigestArticle]]) -> set[tuple[int, in
 # --- output and timing -----------------------------------------------------------------------
 
 
-def ms(seconds: float) -> str:
-    value = seconds * 1000
-    return f"{value:.1f}" if value < 100 else f"{value:,.0f}"
-
-
-def p95(values: Sequence[float]) -> float:
-    if len(values) < 2:
-        return max(values, default=0.0)
-    return statistics.quantiles(values, n=20, method="inclusive")[-1]
-
-
 def timed(work: Callable[[], T]) -> tuple[float, T]:
+    """Milliseconds `work` took, and its result."""
     start = time.perf_counter()
     result = work()
-    return time.perf_counter() - start, result
+    return (time.perf_counter() - start) * 1000, result
 
 
 class TwoStepDigests(Digests):
@@ -327,7 +315,7 @@ class TwoStepDigests(Digests):
 
 @dataclass
 class DayRun:
-    builds: dict[str, list[float]]  # seconds per build by kind; the first of each is cold
+    builds: dict[str, list[float]]  # ms per build by kind; the first of each is cold
     articles: list[DigestArticle]
 
 
@@ -343,8 +331,8 @@ async def build_day(path: Path, day: DayDataset, taxonomy: Taxonomy, runs: int) 
             _read.cache_clear()  # the first build of each kind reads every headline afresh
             builds[kind] = []
             for _ in range(runs):
-                seconds, view = await _timed_build(digests, window)
-                builds[kind].append(seconds)
+                milliseconds, view = await _timed_build(digests, window)
+                builds[kind].append(milliseconds)
                 assert view.articles == day.articles, f"{view.articles} != {day.articles}"
         articles = await Digests(storage, taxonomy).articles(window)
     return DayRun(builds, articles)
@@ -353,7 +341,7 @@ async def build_day(path: Path, day: DayDataset, taxonomy: Taxonomy, runs: int) 
 async def _timed_build(digests: Digests, window: Window) -> tuple[float, DigestView]:
     start = time.perf_counter()
     view = await digests.build(window, window.end)
-    return time.perf_counter() - start, view
+    return (time.perf_counter() - start) * 1000, view
 
 
 def bench_day(taxonomy: Taxonomy, runs: int) -> None:
@@ -363,21 +351,21 @@ def bench_day(taxonomy: Taxonomy, runs: int) -> None:
     total = f"{len(run.articles):,}"
     subset = run.articles[:BASELINE_ARTICLES]
     _read.cache_clear()
-    new_seconds, new_stories = timed(lambda: cluster(subset))
-    old_seconds, old_stories = timed(lambda: all_pairs_cluster(subset))
+    new_ms, new_stories = timed(lambda: cluster(subset))
+    old_ms, old_stories = timed(lambda: all_pairs_cluster(subset))
     scale = (len(run.articles) / len(subset)) ** 2
     warm = {kind: times[1:] for kind, times in run.builds.items()}
     rows = [
         ["Digests.build (one-query read), warm", total,
-         ms(statistics.median(warm["one-hop"])), ms(p95(warm["one-hop"])), "< 500"],
+         ms(statistics.median(warm["one-hop"])), ms(quantile(warm["one-hop"], 95)), "< 500"],
         ["same, cold (first build in the process)", total, ms(run.builds["one-hop"][0]), "", ""],
         ["same with the earlier two-step read, warm", total,
-         ms(statistics.median(warm["today"])), ms(p95(warm["today"])), ""],
+         ms(statistics.median(warm["today"])), ms(quantile(warm["today"], 95)), ""],
         ["same, cold", total, ms(run.builds["today"][0]), "", ""],
-        ["cluster() alone on the first 5,000, cold", f"{len(subset):,}", ms(new_seconds), "", ""],
-        ["baseline: all pairs per tag, same 5,000", f"{len(subset):,}", ms(old_seconds), "", ""],
+        ["cluster() alone on the first 5,000, cold", f"{len(subset):,}", ms(new_ms), "", ""],
+        ["baseline: all pairs per tag, same 5,000", f"{len(subset):,}", ms(old_ms), "", ""],
         [f"baseline on the whole day (x{scale:.0f}, quadratic) *extrapolated*", total,
-         ms(old_seconds * scale), "", ""],
+         ms(old_ms * scale), "", ""],
     ]  # fmt: skip
     table(
         f"(a) Digest build, 24 h window, {total} articles, {day.events:,} events, {runs} builds each",
@@ -388,8 +376,8 @@ def bench_day(taxonomy: Taxonomy, runs: int) -> None:
     reference = merged_pairs(story.articles for story in old_stories)
     print(
         f"\nratio: baseline (extrapolated) / warm one-hop p50 = x"
-        f"{old_seconds * scale / statistics.median(warm['one-hop']):.0f}; on the 5,000 subset"
-        f" all pairs / cluster() = x{old_seconds / new_seconds:.1f}.\n"
+        f"{old_ms * scale / statistics.median(warm['one-hop']):.0f}; on the 5,000 subset"
+        f" all pairs / cluster() = x{old_ms / new_ms:.1f}.\n"
         f"pairs the all-pairs rule merges on the subset: {len(reference):,}; merged by cluster() too:"
         f" {len(found & reference):,} ({len(found & reference) / max(len(reference), 1):.1%});"
         f" merged by cluster() only: {len(found - reference):,}"
@@ -518,16 +506,26 @@ def demo_labeled_set(tagging: TextTagging) -> tuple[list[DigestArticle], dict[in
     return articles, groups
 
 
-def incremental_groups(articles: Sequence[DigestArticle]) -> list[list[DigestArticle]]:
-    """Stories as a StoryIndex places the articles, fed in time order in polls of 20."""
-    index, placed = StoryIndex(), {}
-    ordered = sorted(articles, key=lambda article: (article.time, article.id))
-    for start in range(0, len(ordered), 20):
-        placed.update(stories_of(index.add(ordered[start : start + 20])))
+def placed_stories(
+    index: StoryIndex, polls: Iterable[Sequence[DigestArticle]]
+) -> list[list[DigestArticle]]:
+    """Stories as `index` places the articles poll by poll: each article in its final story."""
+    placed: dict[int, int] = {}
+    articles: list[DigestArticle] = []
+    for poll in polls:
+        placed.update(stories_of(index.add(poll)))
+        articles += poll
     groups: dict[int, list[DigestArticle]] = defaultdict(list)
     for article in articles:
         groups[placed[article.id]].append(article)
     return list(groups.values())
+
+
+def incremental_groups(articles: Sequence[DigestArticle]) -> list[list[DigestArticle]]:
+    """Stories as a StoryIndex places the articles, fed in time order in polls of 20."""
+    ordered = sorted(articles, key=lambda article: (article.time, article.id))
+    polls = (ordered[start : start + 20] for start in range(0, len(ordered), 20))
+    return placed_stories(StoryIndex(), polls)
 
 
 def bench_quality() -> None:
@@ -587,11 +585,8 @@ def main() -> None:
     parser.add_argument("--only", choices=("day", "worst", "quality"), help="run one part only")
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    load = os.getloadavg()
     print(
-        f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} cores,"
-        f" load {load[0]:.1f}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC,"
-        f" {_loop_ns():.0f} ns per empty Python loop step (about 25 on an idle laptop)"
+        f"{machine()}, {_loop_ns():.0f} ns per empty Python loop step (about 25 on an idle laptop)"
     )
     taxonomy = load_taxonomy(load_settings(environ={}).taxonomy.path)
     if args.only in (None, "day"):

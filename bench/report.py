@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import statistics
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
+
+
+def machine() -> str:
+    """The line every benchmark prints first: what it ran on, and how busy that was."""
+    load = os.getloadavg()
+    return (
+        f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} cores,"
+        f" load {load[0]:.1f}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
 
 
 def table(title: str, header: list[str], rows: list[list[str]]) -> None:

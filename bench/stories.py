@@ -10,13 +10,10 @@ recall and F1 against the known events.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import sqlite3
 import sys
-import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,12 +26,14 @@ from bench.digest import (
     ensure_day,
     merged_pairs,
     pairwise,
+    placed_stories,
+    timed,
 )
-from bench.report import ms, table
+from bench.report import machine, ms, table
 from bot.digest.cluster import cluster
 from bot.digest.model import DigestArticle
 from bot.digest.service import Digests
-from bot.digest.stories import StoryIndex, stories_of
+from bot.digest.stories import StoryIndex
 from bot.digest.window import Window
 from bot.settings import load_settings
 from bot.tagging.taxonomy import Taxonomy, load_taxonomy
@@ -61,41 +60,21 @@ async def day_articles(taxonomy: Taxonomy) -> tuple[list[list[DigestArticle]], d
 
 
 def main() -> None:
-    load = os.getloadavg()
-    print(
-        f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} cores,"
-        f" load {load[0]:.1f}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
-    )
+    print(machine())
     taxonomy = load_taxonomy(load_settings(environ={}).taxonomy.path)
     polls, labels = asyncio.run(day_articles(taxonomy))
     articles = [article for poll in polls for article in poll]
-    started = time.perf_counter()
-    batch = cluster(articles)
-    batch_seconds = time.perf_counter() - started
-    index, final = StoryIndex(), {}
-    started = time.perf_counter()
-    for poll in polls:
-        final.update(stories_of(index.add(poll)))
-    index_seconds = time.perf_counter() - started
-    stories: dict[int, list[DigestArticle]] = defaultdict(list)
-    for article in articles:
-        stories[final[article.id]].append(article)
+    batch_ms, batch = timed(lambda: cluster(articles))
+    index = StoryIndex()
+    index_ms, stories = timed(lambda: placed_stories(index, polls))
     rows = []
-    for name, seconds, groups in (
-        (
-            "baseline: cluster() on the whole day at once",
-            batch_seconds,
-            [s.articles for s in batch],
-        ),
-        (
-            f"StoryIndex.add, poll by poll ({len(polls)} polls)",
-            index_seconds,
-            list(stories.values()),
-        ),
+    for name, milliseconds, groups in (
+        ("baseline: cluster() on the whole day at once", batch_ms, [s.articles for s in batch]),
+        (f"StoryIndex.add, poll by poll ({len(polls)} polls)", index_ms, stories),
     ):
         precision, recall, f1 = pairwise(merged_pairs(groups), labels)
-        per_article = f"{seconds / len(articles) * 1e6:.0f}"
-        rows.append([name, ms(seconds * 1000), per_article, f"{len(groups):,}", f"{precision:.3f}",
+        per_article = f"{milliseconds / len(articles) * 1000:.0f}"
+        rows.append([name, ms(milliseconds), per_article, f"{len(groups):,}", f"{precision:.3f}",
                      f"{recall:.3f}", f"{f1:.3f}"])  # fmt: skip
     table(
         f"Stories of a {len(articles):,}-article day ({len(set(labels.values())):,} events),"
@@ -103,7 +82,7 @@ def main() -> None:
         ["method", "total ms", "µs per article", "stories", "precision", "recall", "F1"],
         rows,
     )
-    print(f"\nratio: StoryIndex total / cluster() total = {index_seconds / batch_seconds:.2f};"
+    print(f"\nratio: StoryIndex total / cluster() total = {index_ms / batch_ms:.2f};"
           f" articles held at the end: {len(index):,}")  # fmt: skip
 
 
