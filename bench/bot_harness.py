@@ -19,6 +19,7 @@ from typing import Any, cast
 import storage.articles
 from bench.synthetic import Dataset
 from bot.app import App, Tagging
+from bot.digest.placement import StoryPlacer
 from bot.discord import respond
 from bot.ingest.fetch import Fetcher, FetchLimits
 from bot.ingest.guard import AddressPolicy
@@ -71,7 +72,9 @@ async def sitrep_app(
         Fetcher(FetchLimits(), AddressPolicy(allow_private=True)) as fetcher,
     ):
         poller = Poller(storage, fetcher, PollPolicy(), tagger=tagging, clock=clock)
-        yield App(load_settings(environ={}), storage, poller, tagging, clock)
+        yield App(
+            load_settings(environ={}), storage, poller, tagging, clock, StoryPlacer(storage, clock)
+        )
 
 
 def shifted_clock(dataset: Dataset) -> Callable[[], datetime]:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.digest.placement import StoryPlacer
 from bot.ingest.poller import Poller
 from bot.settings import Settings
 from bot.tagging.tagger import Tagger
@@ -33,3 +34,4 @@ class App:
     poller: Poller
     tagging: Tagging | None  # None for commands that store no articles
     clock: Callable[[], datetime]
+    stories: StoryPlacer  # places stored articles in stories (see bot/digest/placement.py)

@@ -25,7 +25,7 @@ from bot.console.sender import ConsoleSender
 from bot.console.session import ConsoleSession, run_console, stdin_lines
 from bot.digest.delivery import DigestDelivery, Sender
 from bot.digest.jobs import DigestJobs
-from bot.digest.service import Digests, weights_from
+from bot.digest.service import digests_of
 from bot.discord.client import SitrepBot
 from bot.discord.sender import DiscordSender
 from bot.errors import UserError
@@ -54,6 +54,8 @@ async def poll_due_feeds(app: App) -> None:
         counts["not_modified"],
         counts["failed"],
     )
+    if any(result.new for result in results):
+        await app.stories.place_new()  # now, so that digests find their stories ready
 
 
 async def prune(app: App) -> None:
@@ -114,7 +116,7 @@ def build_digests(
     first_window = timedelta(hours=app.settings.digest.first_window_hours)
     delivery = DigestDelivery(
         app.storage,
-        Digests(app.storage, taxonomy, weights_from(app.settings.digest)),
+        digests_of(app),
         LookupIndex(taxonomy),
         sender,
         app.clock,

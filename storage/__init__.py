@@ -19,6 +19,7 @@ from storage.feeds import FeedExistsError, FeedStore, UnknownFeedError
 from storage.maintenance import MaintenanceStore
 from storage.outbox import OutboxStore
 from storage.search import SearchQueryError
+from storage.stories import StoryStore
 from storage.subscriptions import SubscriptionExistsError, SubscriptionStore
 from storage.tags import TagStore
 
@@ -41,6 +42,7 @@ class Storage:
     articles: ArticleStore
     tags: TagStore
     digests: DigestStore
+    stories: StoryStore
     subscriptions: SubscriptionStore
     outbox: OutboxStore
     maintenance: MaintenanceStore
@@ -60,6 +62,7 @@ async def open_storage(path: Path) -> AsyncIterator[Storage]:
             ArticleStore(database),
             TagStore(database),
             DigestStore(database),
+            StoryStore(database),
             SubscriptionStore(database),
             OutboxStore(database),
             MaintenanceStore(database),

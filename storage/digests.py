@@ -5,33 +5,59 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from storage.articles import ARTICLE_SELECT, article_from_row
 from storage.db import Database, from_db_time, to_db_time
-from storage.types import ActorTag, Article, ArticleTags, CountryTag
+from storage.types import ActorTag, Article, ArticleTags, CountryTag, StoryRow, WindowArticle
 
 # A safety bound, not a sampling rule: a busy day is ~20,000 articles and every one of them must be
 # considered, but a window left open for weeks must not load the whole database. 50,000 articles
 # with their tags take about 60 MB while a digest is built.
 MAX_WINDOW_ARTICLES = 50_000
 
-# The window's articles, their outlet and their tags in one query. An article's tags come as one
-# JSON value, [countries, actors], from correlated subqueries on the tag tables' primary keys
-# (article_id first): one indexed seek per article and one JSON parse per row, where reading the
-# tags separately costs a round trip per 500 ids and a JSON parse of every tag's evidence, which
-# digests never show.
-_WINDOW_SELECT = (
+# Articles, their outlet and their tags in one query. An article's tags come as one JSON value,
+# [countries, actors], from correlated subqueries on the tag tables' primary keys (article_id
+# first): one indexed seek per article and one JSON parse per row, where reading the tags
+# separately costs a round trip per 500 ids and a JSON parse of every tag's evidence, which
+# digests never show. Callers add the WHERE clause.
+WITH_TAGS_SELECT = (
     "SELECT a.id, a.feed_id, coalesce(f.name, f.title, f.url), a.guid, a.url, a.title,"
     " a.summary, a.published, a.first_seen, json_array("
     " json((SELECT json_group_array(json_array(c.code, c.role, c.weight))"
     "  FROM article_countries AS c WHERE c.article_id = a.id)),"
     " json((SELECT json_group_array(json_array(t.actor_id, t.weight))"
-    "  FROM article_actors AS t WHERE t.article_id = a.id)))"
+    "  FROM article_actors AS t WHERE t.article_id = a.id))), a.backlog, a.story_id"
     " FROM articles AS a JOIN feeds AS f ON f.id = a.feed_id"
-    " WHERE a.first_seen >= ? AND a.first_seen < ? AND a.backlog = 0"
+)
+_WINDOW_SELECT = (
+    f"{WITH_TAGS_SELECT} WHERE a.first_seen >= ? AND a.first_seen < ? AND a.backlog = 0"
     " ORDER BY a.first_seen, a.id LIMIT ?"
 )
+# The window's placed articles, for summing up per stored story (see StoryRow). Python groups
+# them: SQLite's GROUP BY with these aggregates costs twice as much (a temporary b-tree and
+# string building for 20,000 rows).
+_PLACED_IN_WINDOW = (
+    "SELECT a.story_id, a.id, a.feed_id, a.sort_time, coalesce(a.severity, 0),"
+    " coalesce(a.dead, 0), coalesce(a.digest_locations, ''),"
+    " coalesce(a.digest_location_weight, 0), coalesce(a.digest_actors, ''),"
+    " coalesce(a.digest_actor_weight, 0) FROM articles AS a"
+    " WHERE a.first_seen >= ? AND a.first_seen < ? AND a.backlog = 0"
+    " AND a.story_id IS NOT NULL AND {filters} ORDER BY a.first_seen, a.id LIMIT ?"
+)
+_OUTLETS = "SELECT id, coalesce(name, title, url) FROM feeds"
+_UNPLACED_IN_WINDOW = (
+    "SELECT id FROM articles WHERE first_seen >= ? AND first_seen < ? AND backlog = 0"
+    " AND story_id IS NULL ORDER BY first_seen, id LIMIT ?"
+)
+_WINDOW_ARTICLES = (
+    "SELECT a.id, a.feed_id, coalesce(f.name, f.title, f.url), a.title, a.url, a.sort_time,"
+    " a.story_id, a.severity, a.dead, a.digest_locations, a.digest_location_weight,"
+    " a.digest_actors, a.digest_actor_weight"
+    " FROM articles AS a JOIN feeds AS f ON f.id = a.feed_id"
+)
+_BATCH = 500  # ids per IN (...) list, far below SQLite's variable limit
 
 
 class DigestStore:
@@ -60,11 +86,135 @@ class DigestStore:
         Tags come without their evidence (empty tuples): a digest needs places, actors and
         weights only. Rows are turned into records in a worker thread, off the event loop."""
         rows = await self._db.fetch_all(_WINDOW_SELECT, (to_db_time(start), to_db_time(end), limit))
-        return await asyncio.to_thread(_window_records, rows)
+        return await asyncio.to_thread(with_tags_records, rows)
+
+    async def window_stories(
+        self,
+        start: datetime,
+        end: datetime,
+        countries: Collection[str] | None = None,
+        actors: Collection[str] | None = None,
+        limit: int = MAX_WINDOW_ARTICLES,
+    ) -> list[StoryRow]:
+        """The stored stories of the articles first seen in [start, end) (backlog excluded),
+        each summed up over those of its articles that have a location in `countries` and an
+        actor in `actors` (None: any). Unplaced articles are left out: see `unplaced_ids`."""
+        filters, params = _tag_filters(countries, actors)
+        rows = await self._db.fetch_all(
+            _PLACED_IN_WINDOW.format(filters=filters),
+            (to_db_time(start), to_db_time(end), *params, limit),
+        )
+        outlets = {row[0]: row[1] for row in await self._db.fetch_all(_OUTLETS)}
+        return await asyncio.to_thread(_story_rows, rows, outlets)
+
+    async def unplaced_ids(
+        self, start: datetime, end: datetime, limit: int = MAX_WINDOW_ARTICLES
+    ) -> list[int]:
+        """The window's articles not placed in a story yet (or stored before stories were)."""
+        rows = await self._db.fetch_all(
+            _UNPLACED_IN_WINDOW, (to_db_time(start), to_db_time(end), limit)
+        )
+        return [row[0] for row in rows]
+
+    async def story_articles(
+        self,
+        start: datetime,
+        end: datetime,
+        story_ids: Sequence[int],
+        countries: Collection[str] | None = None,
+        actors: Collection[str] | None = None,
+    ) -> list[WindowArticle]:
+        """The articles `window_stories` summed up for `story_ids` (same window, same filters),
+        as a digest shows them."""
+        filters, params = _tag_filters(countries, actors)
+        rows: list[sqlite3.Row] = []
+        for at in range(0, len(story_ids), _BATCH):
+            chunk = list(story_ids[at : at + _BATCH])
+            rows += await self._db.fetch_all(
+                f"{_WINDOW_ARTICLES} WHERE a.first_seen >= ? AND a.first_seen < ?"
+                f" AND a.backlog = 0 AND a.story_id IN ({','.join('?' * len(chunk))})"
+                f" AND {filters}",
+                (to_db_time(start), to_db_time(end), *chunk, *params),
+            )
+        sources: dict[str, str] = {}
+        return [_window_article(row, sources.setdefault(row[2], row[2])) for row in rows]
+
+    async def with_tags(self, article_ids: Sequence[int]) -> list[tuple[Article, ArticleTags]]:
+        """The articles of `article_ids` (those still stored) with their tags, in id order."""
+        rows: list[sqlite3.Row] = []
+        ordered = sorted(article_ids)
+        for start in range(0, len(ordered), _BATCH):
+            chunk = ordered[start : start + _BATCH]
+            rows += await self._db.fetch_all(
+                f"{WITH_TAGS_SELECT} WHERE a.id IN ({','.join('?' * len(chunk))}) ORDER BY a.id",
+                chunk,
+            )
+        return await asyncio.to_thread(with_tags_records, rows)
 
 
-def _window_records(rows: list[sqlite3.Row]) -> list[tuple[Article, ArticleTags]]:
+def with_tags_records(rows: Iterable[sqlite3.Row]) -> list[tuple[Article, ArticleTags]]:
+    """Records from rows of WITH_TAGS_SELECT."""
     return [(_article(row), _tags(row[9])) for row in rows]
+
+
+def _tag_filters(
+    countries: Collection[str] | None, actors: Collection[str] | None
+) -> tuple[str, list[str]]:
+    """SQL keeping the articles with one of `countries` as a location and one of `actors`,
+    read from the row's space-separated digest columns (codes and ids hold no spaces)."""
+    clauses: list[str] = []
+    params: list[str] = []
+    for column, wanted in (("digest_locations", countries), ("digest_actors", actors)):
+        if wanted is not None:
+            probe = f"instr(' ' || coalesce(a.{column}, '') || ' ', ?) > 0"
+            clauses.append("(" + " OR ".join([probe] * len(wanted) or ["0"]) + ")")
+            params += [f" {value} " for value in sorted(wanted)]
+    return " AND ".join(clauses) or "1", params
+
+
+def _story_rows(rows: list[sqlite3.Row], outlets: dict[int, str]) -> list[StoryRow]:
+    """Rows of _PLACED_IN_WINDOW summed up per story, in order of their first article."""
+    stories: dict[int, list[sqlite3.Row]] = {}
+    for row in rows:
+        members = stories.get(row[0])
+        if members is None:
+            stories[row[0]] = [row]
+        else:
+            members.append(row)
+    return [
+        _single(members[0]) if len(members) == 1 else _summed(members, outlets)
+        for members in stories.values()
+    ]
+
+
+def _single(row: sqlite3.Row) -> StoryRow:
+    """A story with one article in the window (most of them): its own values."""
+    time = datetime.fromisoformat(row[3] + "+00:00")
+    return StoryRow(
+        row[0], 1, row[1], 1, len(row[8].split()), row[9], row[4], row[5], time, time, row[7],
+        (tuple(row[6].split()),),
+    )  # fmt: skip
+
+
+def _summed(rows: list[sqlite3.Row], outlets: dict[int, str]) -> StoryRow:
+    _, ids, feeds, times, severity, dead, locations, location_weight, actors, actor_weight = zip(
+        *rows, strict=True
+    )
+    first, latest = min(times), max(times)  # fixed-width UTC text: text order is time order
+    return StoryRow(
+        rows[0][0], len(rows), min(ids), len({outlets[feed] for feed in feeds}),
+        len(set(" ".join(actors).split())), max(actor_weight), max(severity), max(dead),
+        datetime.fromisoformat(first + "+00:00"), datetime.fromisoformat(latest + "+00:00"),
+        max(location_weight), tuple(tuple(codes.split()) for codes in locations),
+    )  # fmt: skip
+
+
+def _window_article(row: sqlite3.Row, source: str) -> WindowArticle:
+    return WindowArticle(
+        row[0], row[1], source, row[3], row[4], datetime.fromisoformat(row[5] + "+00:00"),
+        row[6], row[7], row[8], tuple((row[9] or "").split()), row[10] or 0.0,
+        tuple((row[11] or "").split()), row[12] or 0.0,
+    )  # fmt: skip
 
 
 def _article(row: sqlite3.Row) -> Article:
@@ -72,7 +222,8 @@ def _article(row: sqlite3.Row) -> Article:
     assert first_seen is not None
     return Article(
         id=row[0], feed_id=row[1], feed_title=row[2], guid=row[3], url=row[4], title=row[5],
-        summary=row[6], published=from_db_time(row[7]), first_seen=first_seen, backlog=False,
+        summary=row[6], published=from_db_time(row[7]), first_seen=first_seen,
+        backlog=bool(row[10]),
     )  # fmt: skip
 
 

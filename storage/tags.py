@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,7 +55,28 @@ def write_tags(
             for tag in tags.actors
         ],
     )
-    connection.execute("UPDATE articles SET tagged_with = ? WHERE id = ?", (version, article_id))
+    connection.execute(
+        "UPDATE articles SET tagged_with = ?, digest_locations = ?, digest_location_weight = ?,"
+        " digest_actors = ?, digest_actor_weight = ? WHERE id = ?",
+        (version, *digest_tags(tags), article_id),
+    )
+
+
+def digest_tags(tags: ArticleTags) -> tuple[str, float, str, float]:
+    """What a digest reads of the tags, kept on the article row (migration 0005): location
+    countries and actors, space-separated, strongest first, and the strongest weight of each."""
+    locations = _strongest_first(
+        (tag.code, tag.weight) for tag in tags.countries if tag.role == "location"
+    )
+    actors = _strongest_first((tag.actor_id, tag.weight) for tag in tags.actors)
+    return (
+        " ".join(code for code, _ in locations), locations[0][1] if locations else 0.0,
+        " ".join(actor for actor, _ in actors), actors[0][1] if actors else 0.0,
+    )  # fmt: skip
+
+
+def _strongest_first(pairs: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
+    return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
 
 
 class TagStore:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 TagField = Literal["title", "body"]
 CountryRole = Literal["location", "mention"]
@@ -116,3 +116,49 @@ class ActorTag:
 class ArticleTags:
     countries: tuple[CountryTag, ...] = field(default=())
     actors: tuple[ActorTag, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class WindowArticle:
+    """An article of a digest window as a digest groups and ranks it: one row, no summary.
+
+    `story_id`, `severity` and `dead` are None until the article is placed in a story
+    (bot/digest/placement.py). `locations` (location countries) and `actors` are codes and ids,
+    strongest first, with the strongest one's weight; empty for articles tagged before the row
+    kept them (migration 0005).
+    """
+
+    id: int
+    feed_id: int
+    source: str
+    title: str
+    url: str | None
+    sort_time: datetime
+    story_id: int | None
+    severity: float | None
+    dead: int | None
+    locations: tuple[str, ...]
+    location_weight: float
+    actors: tuple[str, ...]
+    actor_weight: float
+
+
+class StoryRow(NamedTuple):
+    """One stored story as the articles of a digest window report it, summed up by storage.
+
+    A NamedTuple, not a frozen dataclass: a busy day makes 10,000 of them per digest, and a frozen
+    dataclass's __init__ costs five times as much. Times are UTC-aware.
+    """
+
+    story_id: int
+    articles: int  # its articles in the window
+    first_id: int  # the smallest of their ids
+    sources: int  # distinct outlet names
+    actors: int  # distinct actors
+    actor_weight: float  # the strongest actor tag's weight
+    severity: float  # the most severe headline's points (default terms)
+    dead: int  # the most dead a headline reports
+    first: datetime  # the earliest article's sort time
+    latest: datetime
+    location_weight: float  # the strongest location tag's weight
+    locations: tuple[tuple[str, ...], ...]  # each article's location codes, strongest first

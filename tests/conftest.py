@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, Tagging
+from bot.digest.placement import StoryPlacer
 from bot.ingest.fetch import Fetcher, FetchLimits
 from bot.ingest.guard import AddressPolicy
 from bot.ingest.poller import Poller
@@ -89,4 +90,7 @@ def tagging() -> Tagging:
 def app(storage: Storage, fetcher: Fetcher, tagging: Tagging) -> App:
     """The real parts wired as main.py wires them, on a tmp database and loopback fetching."""
     poller = Poller(storage, fetcher, POLICY, tagger=tagging, random_fraction=lambda: 0.0)
-    return App(load_settings(environ={}), storage, poller, tagging, lambda: datetime.now(UTC))
+    clock = lambda: datetime.now(UTC)  # noqa: E731
+    return App(
+        load_settings(environ={}), storage, poller, tagging, clock, StoryPlacer(storage, clock)
+    )

@@ -13,6 +13,7 @@ import pytest
 from bot.app import App, Tagging
 from bot.commands.views import CommandError
 from bot.digest.jobs import job_id
+from bot.digest.placement import StoryPlacer
 from bot.settings import SeedSubscription
 from storage import Storage
 from storage.outbox import DigestRun
@@ -51,7 +52,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> ManualClock:
 
 @pytest.fixture
 def clocked_app(app: App, clock: ManualClock) -> App:
-    return App(app.settings, app.storage, app.poller, app.tagging, clock)
+    return App(
+        app.settings, app.storage, app.poller, app.tagging, clock, StoryPlacer(app.storage, clock)
+    )
 
 
 @pytest.fixture

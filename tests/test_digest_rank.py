@@ -243,7 +243,7 @@ def test_a_realistic_day_ranks_as_an_analyst_would():
     assert [names[id(story)] for story in ranked] == list(ONE_DAY)
 
 
-def test_rank_breaks_ties_by_newest_then_lead_id():
+def test_rank_breaks_ties_by_newest_then_first_article_id():
     older, newer = story(article(5, hours_ago=3)), story(article(4, hours_ago=2))
     twin_a, twin_b = story(article(7, hours_ago=2)), story(article(6, hours_ago=2))
     no_recency = replace(DEFAULT, recency=0.0)
@@ -253,6 +253,23 @@ def test_rank_breaks_ties_by_newest_then_lead_id():
         7,
         5,
     ]
+    # The first article id, not the lead's: which headline leads is chosen after ranking.
+    led_by_later = story(article(9, hours_ago=2), article(3, hours_ago=2))  # one source
+    alone = story(article(6, hours_ago=2))
+    assert rank([alone, led_by_later], no_recency, NOW) == [led_by_later, alone]
+
+
+def test_stored_headline_facts_stand_for_the_title_with_the_default_terms():
+    """Severity and dead stored when the article was placed are used as they are; other terms
+    than the defaults read the title again."""
+    plain = article(title="Talks resume in Doha")
+    stored = replace(plain, severity=4.0, dead=99)
+    assert score(story(stored), DEFAULT, NOW) > score(story(plain), DEFAULT, NOW)
+    parts = dict(explain(story(stored), DEFAULT, NOW))
+    assert parts["severity"] == DEFAULT.severity * 4.0
+    assert parts["casualties"] == DEFAULT.casualties * math.log10(100)
+    custom = replace(DEFAULT, severity_terms=(("talks", 1.0),))
+    assert dict(explain(story(stored), custom, NOW))["severity"] == DEFAULT.severity * 1.0
 
 
 def test_naive_now_is_refused():

@@ -9,11 +9,14 @@ shrunk (a parameter of the module, not a mock) so that a few hundred articles ta
 
 from __future__ import annotations
 
+import contextlib
 import random
 import shutil
-from collections.abc import Collection
+import sqlite3
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -147,8 +150,14 @@ async def test_migration_0004_marks_the_articles_already_stored(tmp_path, monkey
         shutil.copy(migration, before)
     with monkeypatch.context() as patch:
         patch.setattr(storage.db, "MIGRATIONS_DIR", before)
-        async with open_storage(path) as old:
-            stored = await _populate(old, random.Random(4))
+        async with open_storage(path):
+            pass  # an empty database at schema 3
+    # Today's code writes today's schema: store there, then copy the rows schema 3 has.
+    async with open_storage(tmp_path / "current.db") as current:
+        stored = await _populate(current, random.Random(4))
+    _copy_rows(
+        tmp_path / "current.db", path, ("feeds", "articles", "article_countries", "article_actors")
+    )
     async with open_storage(path) as upgraded:
         marks = await upgraded.database.fetch_all("SELECT hour, min_id FROM article_hours")
         await _check_every_lookup(upgraded, stored)
@@ -157,3 +166,15 @@ async def test_migration_0004_marks_the_articles_already_stored(tmp_path, monkey
         hour = s.sort_time.strftime("%Y-%m-%d %H")
         expected[hour] = min(expected.get(hour, s.id), s.id)
     assert dict((row[0], row[1]) for row in marks) == expected
+
+
+def _copy_rows(source: Path, target: Path, tables: Sequence[str]) -> None:
+    """Copy the rows of `tables` into an older schema: the columns `target` has."""
+    with contextlib.closing(sqlite3.connect(target)) as connection, connection:
+        connection.execute("ATTACH ? AS source", (str(source),))
+        for table in tables:
+            info = connection.execute(f"PRAGMA main.table_info({table})")
+            columns = ", ".join(row[1] for row in info)
+            connection.execute(
+                f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM source.{table}"
+            )

@@ -24,7 +24,7 @@ from bot.commands.service import Commands
 from bot.console.session import run_console, stdin_lines
 from bot.demo import SAMPLE_FOLDER, SampleIngest, demo_settings, ingest_sample, load_sample
 from bot.digest.render_text import as_markdown
-from bot.digest.service import Digests, weights_from
+from bot.digest.service import digests_of
 from bot.ingest.poller import FeedResult
 from bot.runner import scheduled_jobs, start_console_session
 from bot.settings import Settings
@@ -106,7 +106,7 @@ def _ingest_summary(ingest: SampleIngest) -> str:
 async def _print_digest(app: App, ingest: SampleIngest, out: TextIO) -> None:
     assert app.tagging is not None, "the demo stores tagged articles"
     now = app.clock()
-    digests = Digests(app.storage, app.tagging.taxonomy, weights_from(app.settings.digest))
+    digests = digests_of(app)
     out.write(as_markdown(await digests.build(ingest.period(now), now)))
     out.flush()
 

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from bot.app import App
 from bot.digest.render_text import as_json, as_markdown
-from bot.digest.service import Digests, weights_from
+from bot.digest.service import digests_of
 from bot.digest.window import Window
 from bot.tagging.resolve import LookupIndex
 from bot.timeparse import parse_since
@@ -21,7 +21,7 @@ async def print_digest(app: App, args: argparse.Namespace, out: TextIO) -> int:
     place = index.resolve_place(args.region) if args.region else None
     actor = index.resolve_actor(args.actor) if args.actor else None
     window = Window(parse_since(args.since, now), now)
-    digests = Digests(app.storage, app.tagging.taxonomy, weights_from(app.settings.digest))
+    digests = digests_of(app)
     view = await digests.build(
         window,
         now,

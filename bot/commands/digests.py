@@ -13,7 +13,7 @@ from bot.digest.delivery import subscription_filters
 from bot.digest.jobs import DigestJobs
 from bot.digest.layout import DigestView
 from bot.digest.schedule import ScheduleError, parse_schedule
-from bot.digest.service import Digests, weights_from
+from bot.digest.service import digests_of
 from bot.digest.window import Window
 from bot.settings import SeedSubscription
 from bot.tagging.resolve import LookupIndex, UnknownNameError
@@ -71,8 +71,7 @@ class DigestCommands:
         self._app = app
         self._jobs = jobs
         self._index = LookupIndex(app.tagging.taxonomy)
-        weights = weights_from(app.settings.digest)
-        self._digests = Digests(app.storage, app.tagging.taxonomy, weights)
+        self._digests = digests_of(app)
 
     @property
     def jobs(self) -> DigestJobs:

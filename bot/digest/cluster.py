@@ -112,7 +112,7 @@ def cluster(articles: Iterable[DigestArticle], window: timedelta = DEFAULT_WINDO
     texts = [article_text(article) for article in ordered]
     merges = _similar_pairs(ordered, texts, window)
     groups = _merge(ordered, merges, window)
-    return [_story([ordered[index] for index in group]) for group in groups]
+    return [led_story([ordered[index] for index in group]) for group in groups]
 
 
 def similarity(first: DigestArticle, second: DigestArticle) -> float:
@@ -414,6 +414,7 @@ def _disjoint(first: tuple[str, ...], second: tuple[str, ...]) -> bool:
     return bool(first) and bool(second) and set(first).isdisjoint(second)
 
 
-def _story(articles: list[DigestArticle]) -> Story:
+def led_story(articles: Sequence[DigestArticle]) -> Story:
+    """A story of `articles` (in time order) led by its most informative headline."""
     lead = choose_lead(articles)
     return Story((lead, *(article for article in articles if article.id != lead.id)))

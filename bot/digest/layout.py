@@ -1,4 +1,4 @@
-"""From tagged articles to a digest: cluster, rank, group by region. Pure; takes `now`.
+"""From stories to a digest: rank, group by region, write the lines. Pure; takes `now`.
 
 A story belongs to the leaf region of its strongest location country (Levant, Sahel, ...);
 stories with no location (much of cyber news) go to a last section. Sections are ordered by
@@ -8,13 +8,13 @@ their best story, each shows its top stories and counts the rest.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.digest.cluster import cluster
-from bot.digest.model import DigestArticle, Story
-from bot.digest.rank import RankWeights, rank, score
+from bot.digest.cluster import cluster, led_story
+from bot.digest.model import DigestArticle, Story, by_support
+from bot.digest.rank import RankWeights, Scorer, StoryStats, stats_of
 from bot.digest.window import Window
 from bot.tagging.taxonomy import Taxonomy
 
@@ -54,6 +54,19 @@ class DigestView:
         return self.articles == 0
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A digest before its lines are written: sections of ranked stories with their scores."""
+
+    sections: tuple[tuple[str, tuple[tuple[StoryStats, float], ...], int], ...]  # region, top, more
+    stories: int
+    per_region_day: tuple[tuple[str, date, int], ...]
+
+    @property
+    def shown(self) -> list[StoryStats]:
+        return [stats for _, top, _ in self.sections for stats, _ in top]
+
+
 def build_digest(
     articles: Sequence[DigestArticle],
     taxonomy: Taxonomy,
@@ -63,37 +76,72 @@ def build_digest(
     per_section: int = STORIES_PER_SECTION,
     min_sources: int = 1,
 ) -> DigestView:
-    """`min_sources` keeps only stories reported by at least that many outlets."""
+    """Cluster `articles` into stories, rank them and group them by region."""
     weights = weights or RankWeights()
-    stories = [story for story in cluster(articles) if len(story.sources) >= min_sources]
-    ranked = rank(stories, weights, now)
-    grouped: dict[str, list[Story]] = defaultdict(list)
-    for story in ranked:
-        grouped[_region_of(story, taxonomy)].append(story)
-    order = sorted(
-        grouped, key=lambda region: (region == UNPLACED, ranked.index(grouped[region][0]))
-    )
+    stories = cluster(articles)
+    stats = [stats_of(story, weights) for story in stories]
+    plan = plan_digest(stats, taxonomy, now, weights, per_section, min_sources)
+    by_first_id = {each.first_id: story for each, story in zip(stats, stories, strict=True)}
+    return finish(plan, by_first_id, taxonomy, window, len(articles))
+
+
+def plan_digest(
+    stories: Sequence[StoryStats],
+    taxonomy: Taxonomy,
+    now: datetime,
+    weights: RankWeights,
+    per_section: int = STORIES_PER_SECTION,
+    min_sources: int = 1,
+) -> Plan:
+    """Rank the stories and group them by region. `min_sources` keeps only stories reported
+    by at least that many outlets."""
+    scorer = Scorer(weights, now)
+    scored = [(*scorer.ranking(s), s) for s in stories if s.sources >= min_sources]
+    scored.sort(key=lambda entry: entry[0])
+    regions = {code: taxonomy.region_of(code).name for code in taxonomy.countries}
+    grouped: dict[str, list[tuple[StoryStats, float]]] = defaultdict(list)  # by best story
+    days: Counter[tuple[str, date]] = Counter()
+    for _, value, story in scored:
+        region = region_of(story.locations, regions)
+        grouped[region].append((story, value))
+        days[(region, story.first.date())] += 1
     sections = tuple(
-        Section(
-            region,
-            tuple(_line(story, taxonomy, weights, now) for story in grouped[region][:per_section]),
-            max(0, len(grouped[region]) - per_section),
-        )
-        for region in order
+        (region, tuple(grouped[region][:per_section]), max(0, len(grouped[region]) - per_section))
+        for region in sorted(grouped, key=lambda region: region == UNPLACED)
     )
-    days = Counter((_region_of(story, taxonomy), story.time.date()) for story in ranked)
     per_day = tuple((region, day, count) for (region, day), count in sorted(days.items()))
-    return DigestView(window, len(articles), len(ranked), sections, per_day)
+    return Plan(sections, len(scored), per_day)
 
 
-def _region_of(story: Story, taxonomy: Taxonomy) -> str:
-    for code in story.locations:
-        if code in taxonomy.countries:
-            return taxonomy.region_of(code).name
-    return UNPLACED
+def region_of(locations: Sequence[tuple[str, ...]], regions: Mapping[str, str]) -> str:
+    """The region of a story's strongest location with support (see Story.locations), given each
+    article's locations and each known country's region."""
+    ordered = locations[0] if len(locations) == 1 else by_support(locations)
+    return next((regions[code] for code in ordered if code in regions), UNPLACED)
 
 
-def _line(story: Story, taxonomy: Taxonomy, weights: RankWeights, now: datetime) -> StoryLine:
+def finish(
+    plan: Plan,
+    stories: Mapping[int, Story],
+    taxonomy: Taxonomy,
+    window: Window,
+    articles: int,
+) -> DigestView:
+    """The digest of `plan` (made from `articles` articles): a line per story shown, led by its
+    best headline; `stories` holds their articles, by first article id."""
+    sections = []
+    for region, top, more in plan.sections:
+        lines = tuple(
+            _line(stories[stats.first_id], value, taxonomy)
+            for stats, value in top
+            if stats.first_id in stories  # else deleted since it was ranked
+        )
+        sections.append(Section(region, lines, more))
+    return DigestView(window, articles, plan.stories, tuple(sections), plan.per_region_day)
+
+
+def _line(story: Story, score: float, taxonomy: Taxonomy) -> StoryLine:
+    story = led_story(sorted(story.articles, key=lambda article: (article.time, article.id)))
     lead = story.lead
     countries = tuple(
         taxonomy.countries[code].name for code in story.locations if code in taxonomy.countries
@@ -103,5 +151,5 @@ def _line(story: Story, taxonomy: Taxonomy, weights: RankWeights, now: datetime)
     )
     return StoryLine(
         lead.title, lead.url, story.sources, story.time, countries[:3], actors[:4],
-        round(score(story, weights, now), 2), tuple(article.id for article in story.articles),
+        round(score, 2), tuple(article.id for article in story.articles),
     )  # fmt: skip

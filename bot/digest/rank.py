@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple, Protocol
 
 from bot.digest.model import DigestArticle, Story, require_aware
 from bot.digest.words import words
@@ -75,29 +76,127 @@ class RankWeights:
             raise ValueError(f"half_life must be positive, got {self.half_life}")
 
 
+class StoryStats(Protocol):
+    """What ranking and grouping read of a story (see the module docstring): `Stats` from a
+    Story's articles (`stats_of`), or a stored story summed up by storage (StoryRow)."""
+
+    @property
+    def first_id(self) -> int: ...  # the smallest article id: the last tie-break
+    @property
+    def sources(self) -> int: ...
+    @property
+    def actors(self) -> int: ...  # distinct actors
+    @property
+    def actor_weight(self) -> float: ...
+    @property
+    def severity(self) -> float: ...  # the most severe headline's points (uncapped)
+    @property
+    def dead(self) -> int: ...
+    @property
+    def first(self) -> datetime: ...  # when the story broke: its earliest article
+    @property
+    def latest(self) -> datetime: ...
+    @property
+    def location_weight(self) -> float: ...
+    @property
+    def locations(self) -> tuple[tuple[str, ...], ...]: ...  # each article's, strongest first
+
+
+class Stats(NamedTuple):
+    first_id: int
+    sources: int
+    actors: int
+    actor_weight: float
+    severity: float
+    dead: int
+    first: datetime
+    latest: datetime
+    location_weight: float
+    locations: tuple[tuple[str, ...], ...]
+
+
+def stats_of(story: Story, weights: RankWeights) -> Stats:
+    articles = story.articles
+    actors = set(articles[0].actors).union(*(article.actors for article in articles[1:]))
+    return Stats(
+        min(article.id for article in articles), len(story.sources), len(actors),
+        max(article.actor_weight for article in articles),
+        max(_severity(article, weights.severity_terms) for article in articles),
+        max(map(_dead, articles)), story.time, story.latest,
+        max(article.location_weight for article in articles),
+        tuple(article.locations for article in articles),
+    )  # fmt: skip
+
+
 def score(story: Story, weights: RankWeights, now: datetime) -> float:
     return sum(value for _, value in explain(story, weights, now))
 
 
 def explain(story: Story, weights: RankWeights, now: datetime) -> list[tuple[str, float]]:
     """The weighted parts of the score, in the order of the module docstring's formula."""
-    require_aware(now, "now")
-    articles = story.articles
-    return [
-        ("sources", weights.source * math.log2(1 + len(story.sources))),
-        ("actors", weights.actor * _actor_part(story, weights)),
-        ("severity", weights.severity * _severity_part(articles, weights)),
-        ("casualties", weights.casualties * math.log10(1 + max(dead(a.title) for a in articles))),
-        ("recency", weights.recency * _freshness(story, weights.half_life, now)),
-        ("location", weights.location * max(article.location_weight for article in articles)),
-    ]
+    return explain_stats(stats_of(story, weights), weights, now)
+
+
+PARTS = ("sources", "actors", "severity", "casualties", "recency", "location")
+
+
+def explain_stats(
+    stats: StoryStats, weights: RankWeights, now: datetime
+) -> list[tuple[str, float]]:
+    return list(zip(PARTS, Scorer(weights, now).parts(stats), strict=True))
+
+
+def score_stats(stats: StoryStats, weights: RankWeights, now: datetime) -> float:
+    return Scorer(weights, now).score(stats)
+
+
+class Scorer:
+    """Scores against one `now`: what every story shares is worked out once, since a digest
+    scores 10,000 stories."""
+
+    def __init__(self, weights: RankWeights, now: datetime) -> None:
+        require_aware(now, "now")
+        self._weights = weights
+        self._now = now.timestamp()
+        self._half_life = weights.half_life.total_seconds()
+
+    def parts(self, stats: StoryStats) -> tuple[float, float, float, float, float, float]:
+        """The weighted parts of the score, in the order of PARTS."""
+        weights = self._weights
+        age = max(self._now - stats.latest.timestamp(), 0.0)  # times after now count as now
+        return (
+            weights.source * math.log2(1 + stats.sources),
+            weights.actor * min(stats.actors, weights.max_actors) * stats.actor_weight,
+            weights.severity * min(stats.severity, weights.max_severity),
+            weights.casualties * math.log10(1 + stats.dead),
+            weights.recency * math.pow(0.5, age / self._half_life),
+            weights.location * stats.location_weight,
+        )
+
+    def score(self, stats: StoryStats) -> float:
+        return sum(self.parts(stats))
+
+    def ranking(self, stats: StoryStats) -> tuple[tuple[float, float, int], float]:
+        """The sort key of ranking, and the score. Higher scores first, then the newer story
+        (its latest article), then the lower first article id (not the lead's: which headline
+        leads is chosen after ranking, for the stories shown only)."""
+        score = sum(self.parts(stats))
+        return (-score, -stats.latest.timestamp(), stats.first_id), score
 
 
 def rank(stories: Iterable[Story], weights: RankWeights, now: datetime) -> list[Story]:
-    """Stories best first; equal scores put the newer story first, then the lower lead id."""
-    scored = [(score(story, weights, now), story) for story in stories]
-    scored.sort(key=lambda pair: (-pair[0], -pair[1].latest.timestamp(), pair[1].lead.id))
-    return [story for _, story in scored]
+    """Stories best first; see `ranked`."""
+    return [story for story, _ in ranked(stories, weights, now)]
+
+
+def ranked(
+    stories: Iterable[Story], weights: RankWeights, now: datetime
+) -> list[tuple[Story, float]]:
+    """Stories with their scores, best first (see `Scorer.ranking`)."""
+    scorer = Scorer(weights, now)
+    scored = [(*scorer.ranking(stats_of(story, weights)), story) for story in stories]
+    scored.sort(key=lambda entry: entry[0])
+    return [(story, value) for _, value, story in scored]
 
 
 def severity_points(title: str, terms: tuple[tuple[str, float], ...] = SEVERITY_TERMS) -> float:
@@ -150,19 +249,15 @@ def _count_at(tokens: Sequence[str], position: int) -> int | None:
     return int(token)
 
 
-def _actor_part(story: Story, weights: RankWeights) -> float:
-    strongest = max(article.actor_weight for article in story.articles)
-    return min(len(story.actors), weights.max_actors) * strongest
+def _severity(article: DigestArticle, terms: tuple[tuple[str, float], ...]) -> float:
+    """The headline's points: as stored when the article was placed, unless other terms apply."""
+    if article.severity is not None and terms == SEVERITY_TERMS:
+        return article.severity
+    return severity_points(article.title, terms)
 
 
-def _severity_part(articles: Sequence[DigestArticle], weights: RankWeights) -> float:
-    worst = max(severity_points(article.title, weights.severity_terms) for article in articles)
-    return min(worst, weights.max_severity)
-
-
-def _freshness(story: Story, half_life: timedelta, now: datetime) -> float:
-    age = max(now - story.latest, timedelta(0))
-    return math.pow(0.5, age / half_life)
+def _dead(article: DigestArticle) -> int:
+    return dead(article.title) if article.dead is None else article.dead
 
 
 @lru_cache(maxsize=8)
