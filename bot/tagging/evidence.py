@@ -9,9 +9,8 @@ signals add up but never pass 1.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import pairwise
-from operator import attrgetter
 from typing import NamedTuple, TypeVar
 
 from bot.tagging.lexicon import CountryMeaning
@@ -170,11 +169,15 @@ def _with_strength(by_country: Mapping[str, list[CountryEvidence]], strength: st
     }
 
 
-def evidence_of(hits: Iterable[Hit], text: ArticleText) -> tuple[Evidence, ...]:
-    """Evidence records for the hits, once each, in text order."""
-    unique = {(hit.field, hit.field_start): hit for hit in hits}
-    ordered = sorted(unique.values(), key=attrgetter("start"))
-    return tuple(_evidence(hit, text) for hit in ordered)
+def evidence_of(
+    items: Sequence[CountryEvidence] | Sequence[ActorEvidence], text: ArticleText
+) -> tuple[Evidence, ...]:
+    """Evidence records for the items' hits, once each, in text order."""
+    if len(items) == 1:  # the usual case
+        return (_evidence(items[0].hit, text),)
+    # Hits never overlap (see `longest_matches`), so a start offset names one hit.
+    by_start = {item.hit.start: item.hit for item in items}
+    return tuple(_evidence(by_start[start], text) for start in sorted(by_start))
 
 
 def _evidence(hit: Hit, text: ArticleText) -> Evidence:
@@ -193,7 +196,7 @@ def country_tag(
     else:
         weight = MENTION_FACTOR * noisy_or(e.weight for e in items)
     role: CountryRole = "location" if located else "mention"
-    return CountryTag(code, role, round(weight, 3), evidence_of((e.hit for e in items), text))
+    return CountryTag(code, role, round(weight, 3), evidence_of(items, text))
 
 
 def actor_tags(actors: Iterable[ActorEvidence], text: ArticleText) -> tuple[ActorTag, ...]:
@@ -204,7 +207,7 @@ def actor_tags(actors: Iterable[ActorEvidence], text: ArticleText) -> tuple[Acto
         ActorTag(
             actor_id,
             round(noisy_or(e.weight for e in items), 3),
-            evidence_of((e.hit for e in items), text),
+            evidence_of(items, text),
         )
         for actor_id, items in by_actor.items()
     ]

@@ -144,13 +144,12 @@ def _note_context(text: ArticleText, entry: KeyEntry, span: str, start: int) -> 
 def find_hits(text: ArticleText, lexicon: Lexicon) -> list[Hit]:
     """Every whole-word match with at least one meaning its case allows."""
     hits = []
-    entries, folded, body_start = lexicon.entries, text.folded, text.body_start
+    folded, body_start = text.folded, text.body_start
     noted = text.matched_context
     # The hot loop of the tagger. Most automaton matches are words that mean something only
     # when written in a certain case ("is" for IS, "chad" for Chad), so those tests come first
     # and cost a lookup or a comparison.
-    for end, index in lexicon.automaton.iter(text.lowered):  # the padded key's last space
-        entry = entries[index]
+    for end, entry in lexicon.automaton.iter(text.lowered):  # the padded key's last space
         key = entry.key
         start = end - len(key)
         span = folded[start:end]
@@ -214,8 +213,9 @@ def _glued_to_unknown(hit: Hit, text: ArticleText, starts: set[int], ends: set[i
 
 def drop_glued(hits: list[Hit], text: ArticleText) -> list[Hit]:
     """Remove names glued to unknown capitalised words (see `_glued_to_unknown`)."""
-    if not hits or not any(c in text.joined for c in _HYPHENS):
-        return hits
+    joined = text.joined
+    if not hits or ("-" not in joined and "\u2010" not in joined and "\u2011" not in joined):
+        return hits  # no hyphen (_HYPHENS): tested inline, a generator costs more than the tests
     starts = {hit.start for hit in hits}
     ends = {hit.end for hit in hits}
     return [hit for hit in hits if not _glued_to_unknown(hit, text, starts, ends)]

@@ -61,13 +61,20 @@ class _NonAsciiTable(dict[int, str]):
 
 def _build_other_table() -> Mapping[int, str]:
     table = _NonAsciiTable((code, _fold_char(chr(code))) for code in range(128, 0x10000))
+    # ASCII punctuation and spaces fold to a space either way; listed so a run of another
+    # script can take in the spaces and punctuation between its words (see below).
+    table.update((ord(char), " ") for char in _ASCII_NOT_ALNUM)
     return MappingProxyType(table)
 
 
+_ASCII_NOT_ALNUM = "".join(chr(code) for code in range(128) if not chr(code).isalnum())
 # Built once at import (about 0.1 s) and never changed: the fold of every non-ASCII character.
 _OTHER = _build_other_table()
 _ASCII = bytes(ord(_fold_char(chr(code))) for code in range(128)) + bytes(range(128, 256))
 _ERROR_HANDLER = "sitrep.tagging.fold"
+# From a character the ASCII codec cannot encode, the run up to the next ASCII letter or digit:
+# a whole Cyrillic or Arabic sentence is then one call of the handler instead of one per word.
+_FOLD_RUN = re.compile(r"[^A-Za-z0-9]+")
 
 
 def _fold_unencodable(error: UnicodeError) -> tuple[str, int]:
@@ -75,7 +82,9 @@ def _fold_unencodable(error: UnicodeError) -> tuple[str, int]:
     ASCII text (most of any news feed) is folded at C speed and only the rest is looked up."""
     if not isinstance(error, UnicodeEncodeError):
         raise error
-    return error.object[error.start : error.end].translate(_OTHER), error.end
+    run = _FOLD_RUN.match(error.object, error.start)
+    end = run.end() if run is not None else error.end  # never None: it starts at a non-ASCII
+    return error.object[error.start : end].translate(_OTHER), end
 
 
 codecs.register_error(_ERROR_HANDLER, _fold_unencodable)

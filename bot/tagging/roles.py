@@ -147,7 +147,7 @@ _LOCATIVE_WORDS = frozenset(
 
 def _last_word(before: str) -> str:
     """The word right before a match, skipping an article ("in the Gaza Strip" -> "in")."""
-    words = before[-40:].split()
+    words = before[-40:].rsplit(None, 2)  # the last two words, after what precedes them
     if words and words[-1] in ("the", "a"):
         words.pop()
     return words[-1] if words else ""
