@@ -10,7 +10,15 @@ from datetime import datetime
 
 from storage.articles import ARTICLE_SELECT, article_from_row
 from storage.db import Database, from_db_time, to_db_time
-from storage.types import ActorTag, Article, ArticleTags, CountryTag, StoryRow, WindowArticle
+from storage.types import (
+    ActorTag,
+    Article,
+    ArticleTags,
+    CountryTag,
+    StoryRow,
+    WindowArticle,
+    WindowStories,
+)
 
 # A safety bound, not a sampling rule: a busy day is ~20,000 articles and every one of them must be
 # considered, but a window left open for weeks must not load the whole database. 50,000 articles
@@ -35,22 +43,19 @@ _WINDOW_SELECT = (
     f"{WITH_TAGS_SELECT} WHERE a.first_seen >= ? AND a.first_seen < ? AND a.backlog = 0"
     " ORDER BY a.first_seen, a.id LIMIT ?"
 )
-# The window's placed articles, for summing up per stored story (see StoryRow). Python groups
-# them: SQLite's GROUP BY with these aggregates costs twice as much (a temporary b-tree and
-# string building for 20,000 rows).
-_PLACED_IN_WINDOW = (
+# The window's articles, for summing up the placed ones per stored story (see StoryRow); the
+# filters apply to those only (an unplaced one may have no digest columns: it is read whole).
+# Python groups them: SQLite's GROUP BY with these aggregates costs twice as much (a temporary
+# b-tree and string building for 20,000 rows).
+_IN_WINDOW = (
     "SELECT a.story_id, a.id, a.feed_id, a.sort_time, coalesce(a.severity, 0),"
     " coalesce(a.dead, 0), coalesce(a.digest_locations, ''),"
     " coalesce(a.digest_location_weight, 0), coalesce(a.digest_actors, ''),"
     " coalesce(a.digest_actor_weight, 0) FROM articles AS a"
     " WHERE a.first_seen >= ? AND a.first_seen < ? AND a.backlog = 0"
-    " AND a.story_id IS NOT NULL AND {filters} ORDER BY a.first_seen, a.id LIMIT ?"
+    " AND (a.story_id IS NULL OR {filters}) ORDER BY a.first_seen, a.id LIMIT ?"
 )
 _OUTLETS = "SELECT id, coalesce(name, title, url) FROM feeds"
-_UNPLACED_IN_WINDOW = (
-    "SELECT id FROM articles WHERE first_seen >= ? AND first_seen < ? AND backlog = 0"
-    " AND story_id IS NULL ORDER BY first_seen, id LIMIT ?"
-)
 _WINDOW_ARTICLES = (
     "SELECT a.id, a.feed_id, coalesce(f.name, f.title, f.url), a.title, a.url, a.sort_time,"
     " a.story_id, a.severity, a.dead, a.digest_locations, a.digest_location_weight,"
@@ -95,26 +100,17 @@ class DigestStore:
         countries: Collection[str] | None = None,
         actors: Collection[str] | None = None,
         limit: int = MAX_WINDOW_ARTICLES,
-    ) -> list[StoryRow]:
-        """The stored stories of the articles first seen in [start, end) (backlog excluded),
-        each summed up over those of its articles that have a location in `countries` and an
-        actor in `actors` (None: any). Unplaced articles are left out: see `unplaced_ids`."""
+    ) -> WindowStories:
+        """The articles first seen in [start, end) (backlog excluded): the placed ones summed up
+        per stored story, over those that have a location in `countries` and an actor in
+        `actors` (None: any), and the ids of those not placed yet (unfiltered)."""
         filters, params = _tag_filters(countries, actors)
         rows = await self._db.fetch_all(
-            _PLACED_IN_WINDOW.format(filters=filters),
+            _IN_WINDOW.format(filters=filters),
             (to_db_time(start), to_db_time(end), *params, limit),
         )
         outlets = {row[0]: row[1] for row in await self._db.fetch_all(_OUTLETS)}
-        return await asyncio.to_thread(_story_rows, rows, outlets)
-
-    async def unplaced_ids(
-        self, start: datetime, end: datetime, limit: int = MAX_WINDOW_ARTICLES
-    ) -> list[int]:
-        """The window's articles not placed in a story yet (or stored before stories were)."""
-        rows = await self._db.fetch_all(
-            _UNPLACED_IN_WINDOW, (to_db_time(start), to_db_time(end), limit)
-        )
-        return [row[0] for row in rows]
+        return await asyncio.to_thread(_window_stories, rows, outlets)
 
     async def story_articles(
         self,
@@ -172,19 +168,22 @@ def _tag_filters(
     return " AND ".join(clauses) or "1", params
 
 
-def _story_rows(rows: list[sqlite3.Row], outlets: dict[int, str]) -> list[StoryRow]:
-    """Rows of _PLACED_IN_WINDOW summed up per story, in order of their first article."""
+def _window_stories(rows: list[sqlite3.Row], outlets: dict[int, str]) -> WindowStories:
+    """Rows of _IN_WINDOW summed up per story, in order of their first article."""
     stories: dict[int, list[sqlite3.Row]] = {}
+    unplaced: list[int] = []
     for row in rows:
-        members = stories.get(row[0])
-        if members is None:
+        if row[0] is None:
+            unplaced.append(row[1])
+        elif (members := stories.get(row[0])) is None:
             stories[row[0]] = [row]
         else:
             members.append(row)
-    return [
+    summed = [
         _single(members[0]) if len(members) == 1 else _summed(members, outlets)
         for members in stories.values()
     ]
+    return WindowStories(summed, unplaced)
 
 
 def _single(row: sqlite3.Row) -> StoryRow:

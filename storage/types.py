@@ -162,3 +162,11 @@ class StoryRow(NamedTuple):
     latest: datetime
     location_weight: float  # the strongest location tag's weight
     locations: tuple[tuple[str, ...], ...]  # each article's location codes, strongest first
+
+
+@dataclass(frozen=True, slots=True)
+class WindowStories:
+    """A digest window's articles: the placed ones summed up per story, and the others' ids."""
+
+    stories: list[StoryRow]
+    unplaced_ids: list[int]

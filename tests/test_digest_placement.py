@@ -92,7 +92,7 @@ async def _clustered(
 async def test_each_event_becomes_one_stored_story(app: App, feed_server: FeedServer) -> None:
     await _poll(app, feed_server, FIRST_POLL + SECOND_POLL)
     assert await app.stories.catch_up() == 7
-    stories = await app.storage.digests.window_stories(WINDOW.start, WINDOW.end)
+    stories = (await app.storage.digests.window_stories(WINDOW.start, WINDOW.end)).stories
     sizes = sorted((row.articles, row.sources) for row in stories)
     assert sizes == [(1, 1), (1, 1), (2, 2), (3, 3)]  # Khan Younis x3, El Fasher x2
     members = await app.storage.digests.story_articles(
@@ -112,7 +112,7 @@ async def test_stories_continue_across_a_restart(app: App, feed_server: FeedServ
     await _poll(app, feed_server, SECOND_POLL)
     assert await restarted.catch_up() == 3
     assert restarted.held == 7
-    stories = await app.storage.digests.window_stories(WINDOW.start, WINDOW.end)
+    stories = (await app.storage.digests.window_stories(WINDOW.start, WINDOW.end)).stories
     assert sorted(row.articles for row in stories) == [1, 1, 2, 3]
 
 
@@ -123,7 +123,7 @@ async def test_the_digest_of_stored_stories_is_the_clustered_one(
     await app.stories.catch_up()
     await _poll(app, feed_server, SECOND_POLL)
     view = await digests_of(app).build(WINDOW, NOW)  # places the second poll itself
-    assert not await app.storage.digests.unplaced_ids(WINDOW.start, WINDOW.end)
+    assert not (await app.storage.digests.window_stories(WINDOW.start, WINDOW.end)).unplaced_ids
     assert (view.articles, view.stories) == (7, 4)
     assert _shape(view) == _shape(await _clustered(app))
     assert view.per_region_day == (await _clustered(app)).per_region_day
@@ -151,7 +151,8 @@ async def test_unplaced_articles_are_clustered_with_the_stored_ones(
     assert app.tagging is not None
     without_placer = Digests(app.storage, app.tagging.taxonomy)
     view = await without_placer.build(WINDOW, NOW)
-    assert len(await app.storage.digests.unplaced_ids(WINDOW.start, WINDOW.end)) == 3
+    found = await app.storage.digests.window_stories(WINDOW.start, WINDOW.end)
+    assert len(found.unplaced_ids) == 3
     assert view.articles == 7
     assert sum(len(line.article_ids) for s in view.sections for line in s.stories) == 7
 

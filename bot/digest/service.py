@@ -106,8 +106,9 @@ class Digests:
         if self._placer is not None:
             await self._placer.place_new()
         digests = self._storage.digests
-        stored = await digests.window_stories(window.start, window.end, countries, actors)
-        loose = await self._unplaced(window, countries, actors)
+        found = await digests.window_stories(window.start, window.end, countries, actors)
+        stored = found.stories
+        loose = await self._unplaced(found.unplaced_ids, countries, actors)
         clustered = await asyncio.to_thread(cluster, loose)
         plan = await asyncio.to_thread(self._plan, stored, clustered, now, min_sources)
         stories = {min(a.id for a in story.articles): story for story in clustered}
@@ -135,10 +136,9 @@ class Digests:
         return {min(a.id for a in group): Story(tuple(group)) for group in members.values()}
 
     async def _unplaced(
-        self, window: Window, countries: frozenset[str] | None, actors: frozenset[str] | None
+        self, ids: list[int], countries: frozenset[str] | None, actors: frozenset[str] | None
     ) -> list[DigestArticle]:
         """The window's articles without a stored story, with their words and tags."""
-        ids = await self._storage.digests.unplaced_ids(window.start, window.end)
         found = await self._storage.digests.with_tags(ids) if ids else []
         chosen = (digest_article(article, tags) for article, tags in found)
         return [article for article in chosen if _matches(article, countries, actors)]

@@ -20,6 +20,9 @@ ALTER TABLE articles ADD COLUMN digest_location_weight REAL;
 ALTER TABLE articles ADD COLUMN digest_actors TEXT;
 ALTER TABLE articles ADD COLUMN digest_actor_weight REAL;
 
+-- The articles of the stories a digest shows are read by story.
+CREATE INDEX articles_by_story ON articles (story_id) WHERE story_id IS NOT NULL;
+
 -- How far placement has got: every article with an id up to `placed_through` has been
 -- considered. Articles already stored count as considered: placing a whole history would take
 -- minutes, and digests cluster the few unplaced ones they meet.
