@@ -146,10 +146,6 @@ def explain_stats(
     return list(zip(PARTS, Scorer(weights, now).parts(stats), strict=True))
 
 
-def score_stats(stats: StoryStats, weights: RankWeights, now: datetime) -> float:
-    return Scorer(weights, now).score(stats)
-
-
 class Scorer:
     """Scores against one `now`: what every story shares is worked out once, since a digest
     scores 10,000 stories."""
@@ -180,7 +176,7 @@ class Scorer:
         """The sort key of ranking, and the score. Higher scores first, then the newer story
         (its latest article), then the lower first article id (not the lead's: which headline
         leads is chosen after ranking, for the stories shown only)."""
-        score = sum(self.parts(stats))
+        score = self.score(stats)
         return (-score, -stats.latest.timestamp(), stats.first_id), score
 
 
