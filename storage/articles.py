@@ -43,17 +43,13 @@ class ArticleStore:
 
     async def stored_entries(self, feed_id: int, keys: Sequence[str]) -> dict[str, StoredEntry]:
         """The entries of this feed already stored under any of `keys`."""
-        found: dict[str, StoredEntry] = {}
-        for start in range(0, len(keys), 500):  # stay far below SQLite's variable limit
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = await self._db.fetch_all(
-                f"SELECT entry_key, url, title FROM articles"
-                f" WHERE feed_id = ? AND entry_key IN ({marks})",
-                (feed_id, *chunk),
-            )
-            found.update({row[0]: StoredEntry(row[1], row[2]) for row in rows})
-        return found
+        rows = await self._db.fetch_all_in(
+            "SELECT entry_key, url, title FROM articles"
+            " WHERE feed_id = ? AND entry_key IN ({marks})",
+            keys,
+            before=(feed_id,),
+        )
+        return {row[0]: StoredEntry(row[1], row[2]) for row in rows}
 
     async def unseen(self, feed_id: int, articles: Sequence[NewArticle]) -> list[NewArticle]:
         """The articles that neither this feed's keys nor any feed's URLs hold yet, so that
@@ -61,14 +57,8 @@ class ArticleStore:
         keys = [article.entry_key for article in articles]
         urls = [article.url for article in articles if article.url]
         known_keys = set(await self.stored_entries(feed_id, keys))
-        known_urls: set[str] = set()
-        for start in range(0, len(urls), 500):
-            chunk = urls[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = await self._db.fetch_all(
-                f"SELECT url FROM articles WHERE url IN ({marks})", chunk
-            )
-            known_urls.update(row[0] for row in rows)
+        rows = await self._db.fetch_all_in("SELECT url FROM articles WHERE url IN ({marks})", urls)
+        known_urls = {row[0] for row in rows}
         return [
             article
             for article in articles

@@ -46,6 +46,8 @@ READER_PRAGMAS = (
 )
 
 Params = Sequence[Any] | dict[str, Any]
+# Values per IN (...) list in fetch_all_in: far below SQLite's variable limit.
+IN_LIST_BATCH = 500
 T = TypeVar("T")
 
 
@@ -144,6 +146,22 @@ class Database:
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Every row, read through the reader in one thread hop."""
         return list(await self.reader.execute_fetchall(sql, params))
+
+    async def fetch_all_in(
+        self,
+        sql: str,
+        values: Sequence[Any],
+        before: Sequence[Any] = (),
+        after: Sequence[Any] = (),
+    ) -> list[sqlite3.Row]:
+        """Every row of `sql`, whose `{marks}` stands for an IN list of `values`, read
+        IN_LIST_BATCH values at a time; `before` and `after` are the parameters around it."""
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(values), IN_LIST_BATCH):
+            chunk = list(values[start : start + IN_LIST_BATCH])
+            marks = ",".join("?" * len(chunk))
+            rows += await self.fetch_all(sql.format(marks=marks), (*before, *chunk, *after))
+        return rows
 
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """The first row (through the reader, one hop); the statement is closed at once, since

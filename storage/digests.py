@@ -62,7 +62,6 @@ _WINDOW_ARTICLES = (
     " a.digest_actors, a.digest_actor_weight"
     " FROM articles AS a JOIN feeds AS f ON f.id = a.feed_id"
 )
-_BATCH = 500  # ids per IN (...) list, far below SQLite's variable limit
 
 
 class DigestStore:
@@ -123,28 +122,20 @@ class DigestStore:
         """The articles `window_stories` summed up for `story_ids` (same window, same filters),
         as a digest shows them."""
         filters, params = _tag_filters(countries, actors)
-        rows: list[sqlite3.Row] = []
-        for at in range(0, len(story_ids), _BATCH):
-            chunk = list(story_ids[at : at + _BATCH])
-            rows += await self._db.fetch_all(
-                f"{_WINDOW_ARTICLES} WHERE a.first_seen >= ? AND a.first_seen < ?"
-                f" AND a.backlog = 0 AND a.story_id IN ({','.join('?' * len(chunk))})"
-                f" AND {filters}",
-                (to_db_time(start), to_db_time(end), *chunk, *params),
-            )
-        sources: dict[str, str] = {}
-        return [_window_article(row, sources.setdefault(row[2], row[2])) for row in rows]
+        rows = await self._db.fetch_all_in(
+            f"{_WINDOW_ARTICLES} WHERE a.first_seen >= ? AND a.first_seen < ?"
+            f" AND a.backlog = 0 AND a.story_id IN ({{marks}}) AND {filters}",
+            story_ids,
+            before=(to_db_time(start), to_db_time(end)),
+            after=params,
+        )
+        return [_window_article(row) for row in rows]
 
     async def with_tags(self, article_ids: Sequence[int]) -> list[tuple[Article, ArticleTags]]:
         """The articles of `article_ids` (those still stored) with their tags, in id order."""
-        rows: list[sqlite3.Row] = []
-        ordered = sorted(article_ids)
-        for start in range(0, len(ordered), _BATCH):
-            chunk = ordered[start : start + _BATCH]
-            rows += await self._db.fetch_all(
-                f"{WITH_TAGS_SELECT} WHERE a.id IN ({','.join('?' * len(chunk))}) ORDER BY a.id",
-                chunk,
-            )
+        rows = await self._db.fetch_all_in(
+            f"{WITH_TAGS_SELECT} WHERE a.id IN ({{marks}}) ORDER BY a.id", sorted(article_ids)
+        )
         return await asyncio.to_thread(with_tags_records, rows)
 
 
@@ -208,9 +199,9 @@ def _summed(rows: list[sqlite3.Row], outlets: dict[int, str]) -> StoryRow:
     )  # fmt: skip
 
 
-def _window_article(row: sqlite3.Row, source: str) -> WindowArticle:
+def _window_article(row: sqlite3.Row) -> WindowArticle:
     return WindowArticle(
-        row[0], row[1], source, row[3], row[4], datetime.fromisoformat(row[5] + "+00:00"),
+        row[0], row[1], row[2], row[3], row[4], datetime.fromisoformat(row[5] + "+00:00"),
         row[6], row[7], row[8], tuple((row[9] or "").split()), row[10] or 0.0,
         tuple((row[11] or "").split()), row[12] or 0.0,
     )  # fmt: skip

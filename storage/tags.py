@@ -11,8 +11,6 @@ from datetime import datetime
 from storage.db import Database, to_db_time
 from storage.types import ActorTag, ArticleTags, CountryTag, Evidence
 
-_BATCH = 500  # ids per IN (...) list, far below SQLite's variable limit
-
 
 @dataclass(frozen=True, slots=True)
 class ArticleText:
@@ -87,22 +85,19 @@ class TagStore:
         """Tags of each article (articles without tags map to empty ArticleTags)."""
         countries: dict[int, list[CountryTag]] = {article_id: [] for article_id in article_ids}
         actors: dict[int, list[ActorTag]] = {article_id: [] for article_id in article_ids}
-        for start in range(0, len(article_ids), _BATCH):
-            chunk = list(article_ids[start : start + _BATCH])
-            marks = ",".join("?" * len(chunk))
-            for row in await self._db.fetch_all(
-                "SELECT article_id, code, role, weight, evidence FROM article_countries"
-                f" WHERE article_id IN ({marks}) ORDER BY weight DESC, code",
-                chunk,
-            ):
-                tag = CountryTag(row[1], row[2], row[3], evidence_from_json(row[4]))
-                countries[row[0]].append(tag)
-            for row in await self._db.fetch_all(
-                "SELECT article_id, actor_id, weight, evidence FROM article_actors"
-                f" WHERE article_id IN ({marks}) ORDER BY weight DESC, actor_id",
-                chunk,
-            ):
-                actors[row[0]].append(ActorTag(row[1], row[2], evidence_from_json(row[3])))
+        for row in await self._db.fetch_all_in(
+            "SELECT article_id, code, role, weight, evidence FROM article_countries"
+            " WHERE article_id IN ({marks}) ORDER BY weight DESC, code",
+            article_ids,
+        ):
+            tag = CountryTag(row[1], row[2], row[3], evidence_from_json(row[4]))
+            countries[row[0]].append(tag)
+        for row in await self._db.fetch_all_in(
+            "SELECT article_id, actor_id, weight, evidence FROM article_actors"
+            " WHERE article_id IN ({marks}) ORDER BY weight DESC, actor_id",
+            article_ids,
+        ):
+            actors[row[0]].append(ActorTag(row[1], row[2], evidence_from_json(row[3])))
         return {
             article_id: ArticleTags(tuple(countries[article_id]), tuple(actors[article_id]))
             for article_id in article_ids
