@@ -18,7 +18,7 @@ from bot.digest.window import Window
 from bot.settings import DigestSettings
 from bot.tagging.taxonomy import Taxonomy
 from storage import Storage
-from storage.types import StoryRow, WindowArticle
+from storage.types import Article, ArticleTags, StoryRow, WindowArticle
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,17 @@ def _matches(
     if countries is not None and not countries.intersection(article.locations):
         return False
     return actors is None or bool(actors.intersection(article.actors))
+
+
+def _chosen(
+    found: Sequence[tuple[Article, ArticleTags]],
+    countries: frozenset[str] | None,
+    actors: frozenset[str] | None,
+) -> list[DigestArticle]:
+    """The articles, as digests see them, with a location in `countries` and an actor in
+    `actors` (None: any)."""
+    chosen = (digest_article(article, tags) for article, tags in found)
+    return [article for article in chosen if _matches(article, countries, actors)]
 
 
 def weights_from(settings: DigestSettings) -> RankWeights:
@@ -90,8 +101,7 @@ class Digests:
     ) -> list[DigestArticle]:
         """The window's articles with their words and tags, as clustering reads them."""
         found = await self._storage.digests.arrived_with_tags(window.start, window.end)
-        chosen = (digest_article(article, tags) for article, tags in found)
-        return [article for article in chosen if _matches(article, countries, actors)]
+        return _chosen(found, countries, actors)
 
     async def build(
         self,
@@ -139,9 +149,7 @@ class Digests:
         self, ids: list[int], countries: frozenset[str] | None, actors: frozenset[str] | None
     ) -> list[DigestArticle]:
         """The window's articles without a stored story, with their words and tags."""
-        found = await self._storage.digests.with_tags(ids) if ids else []
-        chosen = (digest_article(article, tags) for article, tags in found)
-        return [article for article in chosen if _matches(article, countries, actors)]
+        return _chosen(await self._storage.digests.with_tags(ids) if ids else [], countries, actors)
 
     def _plan(
         self,
