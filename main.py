@@ -40,7 +40,7 @@ from bot.cli import feeds as feeds_cli
 from bot.cli import fetch as fetch_cli
 from bot.cli import tagging as tagging_cli
 from bot.console.session import help_text as console_help_text
-from bot.digest.placement import StoryPlacer
+from bot.digest.placement import story_placer
 from bot.errors import UserError
 from bot.ingest.feedlist import FeedListError, load_seed_feeds
 from bot.ingest.fetch import Fetcher, FetchLimits
@@ -305,7 +305,9 @@ async def build_app(
             await seed_feeds(storage, settings, clock())
             tagger = poll_tagger(tagging, executor)
             poller = Poller(storage, fetcher, poll_policy, executor, tagger, clock=clock)
-            yield App(settings, storage, poller, tagging, clock, StoryPlacer(storage, clock))
+            # The bot (parsing in workers) keeps its story index in a process of its own too.
+            async with story_placer(storage, clock, own_process=executor is not None) as placer:
+                yield App(settings, storage, poller, tagging, clock, placer)
 
 
 async def run_command(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:

@@ -19,7 +19,7 @@ from typing import Any, cast
 import storage.articles
 from bench.synthetic import Dataset
 from bot.app import App, Tagging
-from bot.digest.placement import StoryPlacer
+from bot.digest.placement import StoryPlacer, story_placer
 from bot.discord import respond
 from bot.ingest.fetch import Fetcher, FetchLimits
 from bot.ingest.guard import AddressPolicy
@@ -318,16 +318,19 @@ def as_before(opened: Storage) -> Iterator[None]:
 @contextlib.asynccontextmanager
 async def in_workers(app: App, workers: int) -> AsyncIterator[App]:
     """The app with a poller that parses and tags in `workers` processes, as `run` wires it
-    (main.parse_executor); returned once every worker has built its tagger."""
+    (main.parse_executor), and its story index in a process of its own (main.build_app);
+    returned once every worker has built its tagger."""
     async with (
         parse_executor(load_settings(environ={}), workers) as executor,
         Fetcher(FetchLimits(), AddressPolicy(allow_private=True)) as fetcher,
+        story_placer(app.storage, app.clock, own_process=True) as placer,
     ):
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(executor, int) for _ in range(workers)))
         tagger = poll_tagger(app.tagging, executor)
         poller = Poller(app.storage, fetcher, PollPolicy(), executor, tagger, app.clock)
-        yield replace(app, poller=poller)
+        await placer.catch_up()  # the index process starts and holds the recent stories
+        yield replace(app, poller=poller, stories=placer)
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ import pytest
 from bot.app import App
 from bot.digest.layout import DigestView, build_digest
 from bot.digest.model import by_support
-from bot.digest.placement import StoryPlacer
+from bot.digest.placement import IndexProcess, StoryPlacer, story_placer
 from bot.digest.service import Digests, digests_of
 from bot.digest.window import Window
 from tests.feedserver import FeedServer
@@ -114,6 +114,39 @@ async def test_stories_continue_across_a_restart(app: App, feed_server: FeedServ
     assert restarted.held == 7
     stories = (await app.storage.digests.window_stories(WINDOW.start, WINDOW.end)).stories
     assert sorted(row.articles for row in stories) == [1, 1, 2, 3]
+
+
+async def _stored_stories(app: App) -> list[tuple[int, int, int]]:
+    stories = (await app.storage.digests.window_stories(WINDOW.start, WINDOW.end)).stories
+    return sorted((row.story_id, row.articles, row.sources) for row in stories)
+
+
+async def test_an_index_in_its_own_process_places_as_in_this_one(
+    app: App, feed_server: FeedServer
+) -> None:
+    """The bot's index process gives the stories the in-process index gives; a killed process
+    is replaced, and the next catch-up holds the recent stories again in the new one."""
+    await _poll(app, feed_server, FIRST_POLL)
+    async with story_placer(app.storage, app.clock, own_process=True) as placer:
+        assert await placer.catch_up() == 4
+        process = placer._host
+        assert isinstance(process, IndexProcess)
+        process._process.kill()  # as the OOM killer would
+        process._process.join()
+        await _poll(app, feed_server, SECOND_POLL)
+        assert await placer.place_new() == 0  # fails, logged: the process died
+        assert await placer.catch_up() == 3  # a new process, restored from the database
+        assert placer.held == 7
+        in_process = await _stored_stories(app)
+    assert not process._process.is_alive()  # stopped with the app
+    assert sorted(size for _, *size in in_process) == [[1, 1], [1, 1], [2, 2], [3, 3]]
+    await app.storage.database.connection.execute(
+        "UPDATE articles SET story_id = NULL, severity = NULL, dead = NULL"
+    )
+    await app.storage.database.connection.execute("UPDATE story_cursor SET placed_through = 0")
+    await app.storage.database.connection.commit()
+    assert await StoryPlacer(app.storage, app.clock).catch_up() == 7
+    assert await _stored_stories(app) == in_process
 
 
 async def test_the_digest_of_stored_stories_is_the_clustered_one(
