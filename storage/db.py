@@ -147,6 +147,20 @@ class Database:
         """Every row, read through the reader in one thread hop."""
         return list(await self.reader.execute_fetchall(sql, params))
 
+    async def fetch_tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Every row as a plain tuple, read by position: a third cheaper to build than
+        sqlite3.Row, which counts when a read returns tens of thousands of rows."""
+
+        def tuples(connection: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            cursor = connection.cursor()
+            cursor.row_factory = None
+            try:
+                return cursor.execute(sql, params).fetchall()
+            finally:
+                cursor.close()
+
+        return await _on_thread(self.reader, tuples)
+
     async def fetch_all_in(
         self,
         sql: str,

@@ -62,14 +62,24 @@ class StoryStore:
         """In one transaction: (article id, story id) pairs, the headlines of newly placed
         articles, and the cursor (which never moves back)."""
 
+        # One UPDATE per article: each fires migration 0006's trigger, which sums the story up.
+        facts = {line.article_id: (line.severity, line.dead) for line in headlines}
+        placed = [(story_id, *facts[article_id], article_id)
+                  for article_id, story_id in stories if article_id in facts]  # fmt: skip
+        moved = [
+            (story_id, article_id) for article_id, story_id in stories if article_id not in facts
+        ]
+        for _, *_, article_id in placed:
+            del facts[article_id]  # what is left: headlines of articles whose story is unchanged
+
         def write(connection: sqlite3.Connection) -> None:
             connection.executemany(
-                "UPDATE articles SET story_id = ? WHERE id = ?",
-                [(story_id, article_id) for article_id, story_id in stories],
+                "UPDATE articles SET story_id = ?, severity = ?, dead = ? WHERE id = ?", placed
             )
+            connection.executemany("UPDATE articles SET story_id = ? WHERE id = ?", moved)
             connection.executemany(
                 "UPDATE articles SET severity = ?, dead = ? WHERE id = ?",
-                [(line.severity, line.dead, line.article_id) for line in headlines],
+                [(*line, article_id) for article_id, line in facts.items()],
             )
             connection.execute(
                 "UPDATE story_cursor SET placed_through = max(placed_through, ?)",

@@ -7,14 +7,16 @@ their best story, each shows its top stories and counts the rest.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 
 from bot.digest.cluster import cluster, led_story
 from bot.digest.model import DigestArticle, Story, by_support
-from bot.digest.rank import RankWeights, Scorer, StoryStats, stats_of
+from bot.digest.rank import RankKey, RankWeights, Scorer, StoryStats, stats_of
 from bot.digest.window import Window
 from bot.tagging.taxonomy import Taxonomy
 
@@ -94,30 +96,38 @@ def plan_digest(
     min_sources: int = 1,
 ) -> Plan:
     """Rank the stories and group them by region. `min_sources` keeps only stories reported
-    by at least that many outlets."""
+    by at least that many outlets. Sections are ordered by their best story (the stories of
+    no known location last); only a section's top stories are sorted, the rest are counted."""
     scorer = Scorer(weights, now)
-    scored = [(*scorer.ranking(s), s) for s in stories if s.sources >= min_sources]
-    scored.sort(key=lambda entry: entry[0])
     regions = {code: taxonomy.region_of(code).name for code in taxonomy.countries}
-    grouped: dict[str, list[tuple[StoryStats, float]]] = defaultdict(list)  # by best story
+    grouped: dict[str, list[tuple[RankKey, float, StoryStats]]] = defaultdict(list)
     days: Counter[tuple[str, date]] = Counter()
-    for _, value, story in scored:
-        region = region_of(story.locations, regions)
-        grouped[region].append((story, value))
-        days[(region, story.first.date())] += 1
+    for story in stories:
+        if story.sources >= min_sources:
+            region = region_of(story.locations, regions)
+            grouped[region].append((*scorer.ranking(story), story))
+            days[(region, story.first.date())] += 1
+    tops = {region: heapq.nsmallest(max(per_section, 1), ranked, key=itemgetter(0))
+            for region, ranked in grouped.items()}  # fmt: skip
     sections = tuple(
-        (region, tuple(grouped[region][:per_section]), max(0, len(grouped[region]) - per_section))
-        for region in sorted(grouped, key=lambda region: region == UNPLACED)
+        (
+            region,
+            tuple((story, value) for _, value, story in tops[region][:per_section]),
+            max(0, len(grouped[region]) - per_section),
+        )
+        for region in sorted(tops, key=lambda region: (region == UNPLACED, tops[region][0][0]))
     )
     per_day = tuple((region, day, count) for (region, day), count in sorted(days.items()))
-    return Plan(sections, len(scored), per_day)
+    return Plan(sections, sum(map(len, grouped.values())), per_day)
 
 
 def region_of(locations: Sequence[tuple[str, ...]], regions: Mapping[str, str]) -> str:
     """The region of a story's strongest location with support (see Story.locations), given each
     article's locations and each known country's region."""
-    ordered = locations[0] if len(locations) == 1 else by_support(locations)
-    return next((regions[code] for code in ordered if code in regions), UNPLACED)
+    for code in locations[0] if len(locations) == 1 else by_support(locations):
+        if code in regions:
+            return regions[code]
+    return UNPLACED
 
 
 def finish(

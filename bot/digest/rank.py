@@ -146,6 +146,9 @@ def explain_stats(
     return list(zip(PARTS, Scorer(weights, now).parts(stats), strict=True))
 
 
+RankKey = tuple[float, float, int]  # (-score, -latest timestamp, first id): best first
+
+
 class Scorer:
     """Scores against one `now`: what every story shares is worked out once, since a digest
     scores 10,000 stories."""
@@ -158,8 +161,13 @@ class Scorer:
 
     def parts(self, stats: StoryStats) -> tuple[float, float, float, float, float, float]:
         """The weighted parts of the score, in the order of PARTS."""
+        return self._parts(stats, stats.latest.timestamp())
+
+    def _parts(
+        self, stats: StoryStats, latest: float
+    ) -> tuple[float, float, float, float, float, float]:
         weights = self._weights
-        age = max(self._now - stats.latest.timestamp(), 0.0)  # times after now count as now
+        age = max(self._now - latest, 0.0)  # times after now count as now
         return (
             weights.source * math.log2(1 + stats.sources),
             weights.actor * min(stats.actors, weights.max_actors) * stats.actor_weight,
@@ -172,12 +180,13 @@ class Scorer:
     def score(self, stats: StoryStats) -> float:
         return sum(self.parts(stats))
 
-    def ranking(self, stats: StoryStats) -> tuple[tuple[float, float, int], float]:
+    def ranking(self, stats: StoryStats) -> tuple[RankKey, float]:
         """The sort key of ranking, and the score. Higher scores first, then the newer story
         (its latest article), then the lower first article id (not the lead's: which headline
         leads is chosen after ranking, for the stories shown only)."""
-        score = self.score(stats)
-        return (-score, -stats.latest.timestamp(), stats.first_id), score
+        latest = stats.latest.timestamp()
+        score = sum(self._parts(stats, latest))
+        return (-score, -latest, stats.first_id), score
 
 
 def rank(stories: Iterable[Story], weights: RankWeights, now: datetime) -> list[Story]:
