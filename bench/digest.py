@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import gc
 import itertools
 import json
 import random
@@ -54,7 +55,7 @@ from bot.digest.cluster import (
 )
 from bot.digest.layout import DigestView, build_digest
 from bot.digest.model import DigestArticle, Story, digest_article
-from bot.digest.placement import StoryPlacer
+from bot.digest.placement import StoryPlacer, story_placer
 from bot.digest.service import Digests
 from bot.digest.stories import StoryIndex, stories_of
 from bot.digest.window import Window
@@ -354,8 +355,11 @@ class DayRun:
 async def build_day(path: Path, day: DayDataset, taxonomy: Taxonomy, runs: int) -> DayRun:
     window = Window(day.window_start, day.window_start + timedelta(days=1))
     builds: dict[str, list[float]] = {}
-    async with open_storage(path) as storage:
-        placer = StoryPlacer(storage, lambda: window.end)
+    # The index lives in a process of its own, as in the bot (main.build_app).
+    async with (
+        open_storage(path) as storage,
+        story_placer(storage, lambda: window.end, own_process=True) as placer,
+    ):
         restore_ms, _ = await _timed(placer.catch_up())
         kinds: list[tuple[str, Digests]] = [
             ("stored", Digests(storage, taxonomy, placer=placer)),
@@ -417,7 +421,7 @@ def bench_day(taxonomy: Taxonomy, runs: int) -> None:
         ["baseline: clustering the window at build time (before), warm", total,
          ms(statistics.median(warm["clustering"])), ms(quantile(warm["clustering"], 95)), ""],
         ["same, cold", total, ms(run.builds["clustering"][0]), "", ""],
-        [f"start-up: the last 36 h held again ({run.held:,} articles), once per process", "",
+        [f"start-up: the last 36 h held again ({run.held:,} articles), in the index process, once per start", "",
          ms(run.restore_ms), "", ""],
         [f"at ingest: placing after each of {POLLS_PER_DAY} polls, in all ({per_article:.0f} µs"
          " per article; slowest poll " + ms(day.placing_slowest_ms) + " ms) *when generated*",
@@ -654,6 +658,7 @@ def main() -> None:
         f"{machine()}, {_loop_ns():.0f} ns per empty Python loop step (about 25 on an idle laptop)"
     )
     taxonomy = load_taxonomy(load_settings(environ={}).taxonomy.path)
+    gc.freeze()  # as main.build_tagging does: the taxonomy lives as long as the process
     if args.only in (None, "day"):
         bench_day(taxonomy, args.runs)
     if args.only in (None, "worst"):
