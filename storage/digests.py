@@ -48,12 +48,14 @@ _WINDOW_SELECT = (
 # filters apply to those only (an unplaced one may have no digest columns: it is read whole).
 # Python groups them: SQLite's GROUP BY with these aggregates costs twice as much (a temporary
 # b-tree and string building for 20,000 rows).
-_IN_WINDOW = (
+_WINDOW_ROW = (
     "SELECT a.story_id, a.id, a.feed_id, a.sort_time, coalesce(a.severity, 0),"
     " coalesce(a.dead, 0), coalesce(a.digest_locations, ''),"
     " coalesce(a.digest_location_weight, 0), coalesce(a.digest_actors, ''),"
     " coalesce(a.digest_actor_weight, 0) FROM articles AS a"
-    " WHERE a.first_seen >= ? AND a.first_seen < ? AND a.backlog = 0"
+)
+_IN_WINDOW = (
+    f"{_WINDOW_ROW} WHERE a.first_seen >= ? AND a.first_seen < ? AND a.backlog = 0"
     " AND (a.story_id IS NULL OR {filters}) ORDER BY a.first_seen, a.id LIMIT ?"
 )
 # Stories whose articles all arrived inside the window, summed up by migration 0006's triggers:
@@ -66,11 +68,7 @@ _SUMMED_IN_WINDOW = (
 # The window's other articles, as rows of _IN_WINDOW: unplaced ones, and those of stories that
 # began before the window or go on after it (summed up over their articles inside it).
 _NOT_SUMMED_IN_WINDOW = (
-    "SELECT a.story_id, a.id, a.feed_id, a.sort_time, coalesce(a.severity, 0),"
-    " coalesce(a.dead, 0), coalesce(a.digest_locations, ''),"
-    " coalesce(a.digest_location_weight, 0), coalesce(a.digest_actors, ''),"
-    " coalesce(a.digest_actor_weight, 0)"
-    " FROM articles AS a LEFT JOIN story_sums AS s ON s.story_id = a.story_id"
+    f"{_WINDOW_ROW} LEFT JOIN story_sums AS s ON s.story_id = a.story_id"
     " WHERE a.first_seen >= ? AND a.first_seen < ? AND a.backlog = 0 AND (a.story_id IS NULL"
     " OR s.story_id IS NULL OR s.first_seen < ? OR s.last_seen >= ?) ORDER BY a.first_seen, a.id"
 )

@@ -63,14 +63,15 @@ class StoryStore:
         articles, and the cursor (which never moves back)."""
 
         # One UPDATE per article: each fires migration 0006's trigger, which sums the story up.
-        facts = {line.article_id: (line.severity, line.dead) for line in headlines}
-        placed = [(story_id, *facts[article_id], article_id)
-                  for article_id, story_id in stories if article_id in facts]  # fmt: skip
-        moved = [
-            (story_id, article_id) for article_id, story_id in stories if article_id not in facts
-        ]
-        for _, *_, article_id in placed:
-            del facts[article_id]  # what is left: headlines of articles whose story is unchanged
+        story_of = dict(stories)
+        headline_ids = {line.article_id for line in headlines}
+        placed = [(story_of[line.article_id], line.severity, line.dead, line.article_id)
+                  for line in headlines if line.article_id in story_of]  # fmt: skip
+        moved = [(story_id, article_id) for article_id, story_id in stories
+                 if article_id not in headline_ids]  # fmt: skip
+        # Headlines of articles given no story in this batch: written all the same.
+        unmoved = [(line.severity, line.dead, line.article_id)
+                   for line in headlines if line.article_id not in story_of]  # fmt: skip
 
         def write(connection: sqlite3.Connection) -> None:
             connection.executemany(
@@ -78,8 +79,7 @@ class StoryStore:
             )
             connection.executemany("UPDATE articles SET story_id = ? WHERE id = ?", moved)
             connection.executemany(
-                "UPDATE articles SET severity = ?, dead = ? WHERE id = ?",
-                [(*line, article_id) for article_id, line in facts.items()],
+                "UPDATE articles SET severity = ?, dead = ? WHERE id = ?", unmoved
             )
             connection.execute(
                 "UPDATE story_cursor SET placed_through = max(placed_through, ?)",

@@ -151,28 +151,40 @@ def _placed(index: StoryIndex, articles: Sequence[DigestArticle]) -> Placed:
     return Placed(list(stories.items()), headlines, len(index))
 
 
-def _restored(window: timedelta, held: Held) -> StoryIndex:
-    index = StoryIndex(window)
-    index.restore(held)
-    return index
+class _Index:
+    """What both hosts run, synchronously: a StoryIndex, restored before it places."""
+
+    def __init__(self, window: timedelta) -> None:
+        self._window = window
+        self._index: StoryIndex | None = None
+
+    def restore(self, held: Held) -> int:
+        self._index = None
+        index = StoryIndex(self._window)
+        index.restore(held)
+        self._index = index
+        return len(index)
+
+    def place(self, articles: Sequence[DigestArticle]) -> Placed:
+        if self._index is None:
+            raise RuntimeError("the story index was not restored")
+        return _placed(self._index, articles)
+
+    def forget(self) -> None:
+        self._index = None
 
 
 class ThreadIndex:
     """The index in this process; its work runs in a worker thread."""
 
     def __init__(self, window: timedelta = DEFAULT_WINDOW) -> None:
-        self._window = window
-        self._index: StoryIndex | None = None
+        self._index = _Index(window)
 
     async def restore(self, held: Held) -> int:
-        self._index = None
-        self._index = await asyncio.to_thread(_restored, self._window, held)
-        return len(self._index)
+        return await asyncio.to_thread(self._index.restore, held)
 
     async def place(self, articles: Sequence[DigestArticle]) -> Placed:
-        if self._index is None:
-            raise RuntimeError("the story index was not restored")
-        return await asyncio.to_thread(_placed, self._index, articles)
+        return await asyncio.to_thread(self._index.place, articles)
 
 
 class IndexProcess:
@@ -242,23 +254,17 @@ def serve_index(pipe: Connection, window: timedelta) -> None:
     process group; the parent stops this process, so it ignores it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(INDEX_NICENESS)
-    index: StoryIndex | None = None
+    index = _Index(window)
     while True:
         try:
             request, payload = pipe.recv()
         except EOFError:
             return
         try:
-            if request == "restore":
-                index = _restored(window, payload)
-                answer: Any = len(index)
-            elif index is None:
-                raise RuntimeError("the story index was not restored")
-            else:
-                answer = _placed(index, payload)
+            answer = index.restore(payload) if request == "restore" else index.place(payload)
             pipe.send((True, answer))
         except Exception as error:  # reported to the parent, which logs it
-            index = None
+            index.forget()
             pipe.send((False, f"{type(error).__name__}: {error}"))
 
 
