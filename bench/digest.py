@@ -562,7 +562,9 @@ def demo_labeled_set(tagging: TextTagging) -> tuple[list[DigestArticle], dict[in
             )
         except FeedParseError:
             continue  # the broken feed: nothing to cluster
-        tags = tagging.tag_batch([(item.title, item.summary) for item in parsed.articles])
+        tags = tagging.tag_batch(
+            [(item.title, item.summary) for item in parsed.articles], markup=False
+        )
         for item, item_tags in zip(parsed.articles, tags, strict=True):
             stored = Article(len(articles) + 1, feed_id, path.stem, item.guid, item.url,
                              item.title, item.summary, item.published, DEMO_WEEK_END, False)  # fmt: skip

@@ -69,7 +69,7 @@ async def full_pipeline(
                 continue
             articles = parsed.articles
             if tagging is not None:
-                tags = tagging.tag_batch([(a.title, a.summary) for a in articles])
+                tags = tagging.tag_batch([(a.title, a.summary) for a in articles], markup=False)
                 articles = [replace(a, tags=t) for a, t in zip(articles, tags, strict=True)]
             state = FeedState(now, now, title=parsed.title)
             version = tagging.version if tagging else None

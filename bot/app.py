@@ -23,8 +23,10 @@ class Tagging:
     tagger: Tagger
     version: str
 
-    def tag_batch(self, items: Sequence[tuple[str, str]]) -> list[ArticleTags]:
-        return self.tagger.tag_batch(items)
+    def tag_batch(
+        self, items: Sequence[tuple[str, str]], *, markup: bool = True
+    ) -> list[ArticleTags]:
+        return self.tagger.tag_batch(items, markup=markup)
 
 
 @dataclass(frozen=True)

@@ -362,6 +362,19 @@ def test_html_summary_is_cleaned(tagger) -> None:
     assert located(tags) == {"LB"}
 
 
+def test_stored_text_is_tagged_as_given(tagger) -> None:
+    """Stored summaries are clean text already: a "<" or "&amp;" left in them is text (a code
+    sample, a literal entity), so evidence offsets point into the summary as stored."""
+    summary = "if (a <b> c) &amp; fighting in <Mosul> spread to Kirkuk."
+    cleaned = "if (a c) & fighting in spread to Kirkuk."
+    for markup, body, names in ((False, summary, {"Mosul", "Kirkuk"}), (True, cleaned, {"Kirkuk"})):
+        tags = tagger.tag("", summary, markup=markup)
+        evidence = [e for tag in tags.countries for e in tag.evidence]
+        assert {e.text for e in evidence} == names
+        for item in evidence:
+            assert body[item.start : item.start + len(item.text)] == item.text
+
+
 # Markup the fast path of bot/tagging/markup.py must read exactly as HTMLParser does, and markup
 # it must hand to the parser (odd tags, comments, entities across tags, special elements).
 MARKUP_PIECES = [

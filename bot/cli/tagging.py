@@ -99,7 +99,7 @@ async def retag(app: App, args: argparse.Namespace, out: TextIO) -> int:
         done, last_id = 0, 0
         while batch := await app.storage.tags.needing_tags(tagging.version, last_id, RETAG_BATCH):
             items = [(article.title, article.summary) for article in batch]
-            tags = await asyncio.to_thread(tagging.tagger.tag_batch, items)
+            tags = await asyncio.to_thread(tagging.tagger.tag_batch, items, markup=False)
             await app.storage.tags.replace(
                 [(article.id, tag) for article, tag in zip(batch, tags, strict=True)],
                 tagging.version,

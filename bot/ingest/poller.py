@@ -47,7 +47,11 @@ class BatchTagger(Protocol):
         """Identifies the taxonomy the tags come from (stored with them, used by `retag`)."""
         ...
 
-    def tag_batch(self, items: Sequence[tuple[str, str]]) -> list[ArticleTags]: ...
+    def tag_batch(
+        self, items: Sequence[tuple[str, str]], *, markup: bool = True
+    ) -> list[ArticleTags]:
+        """`markup=False`: the items are clean text as stored (see Tagger.tag)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -228,7 +232,8 @@ class Poller:
 
 
 def _tagged(tagger: BatchTagger, articles: list[NewArticle]) -> list[NewArticle]:
-    tags = tagger.tag_batch([(article.title, article.summary) for article in articles])
+    items = [(article.title, article.summary) for article in articles]
+    tags = tagger.tag_batch(items, markup=False)  # cleaned by the parser, as stored
     return [replace(article, tags=tag) for article, tag in zip(articles, tags, strict=True)]
 
 
@@ -263,9 +268,11 @@ class WorkerTagger:
     def version(self) -> str:
         return self._version
 
-    def tag_batch(self, items: Sequence[tuple[str, str]]) -> list[ArticleTags]:
+    def tag_batch(
+        self, items: Sequence[tuple[str, str]], *, markup: bool = True
+    ) -> list[ArticleTags]:
         assert _worker_tagger is not None, "WorkerTagger used outside a ParseWorkers process"
-        return _worker_tagger.tag_batch(items)
+        return _worker_tagger.tag_batch(items, markup=markup)
 
 
 class ParseWorkers(Executor):

@@ -3,6 +3,11 @@
 Keys are normalised names padded with a space on each side; the text is normalised the same
 way (punctuation becomes spaces), so the automaton only ever reports whole-word matches and one
 pass over the text finds every name, place, actor alias, acronym and context word.
+
+The automaton is daachorse's byte-wise double-array Aho-Corasick: normalised text is ASCII, so
+byte offsets are character offsets. It scans feed text about three times faster than
+pyahocorasick (bench/tagging.py), because its compact arrays stay in the CPU cache where a
+trie of 37,000 keys does not.
 """
 
 from __future__ import annotations
@@ -10,9 +15,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-import ahocorasick
+import daachorse
 
 from bot.tagging.normalize import Normaliser, apostrophe_variants
 from bot.tagging.taxonomy import Actor, Place, SharedName, Taxonomy
@@ -60,8 +64,8 @@ class KeyEntry:
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    automaton: Any  # ahocorasick.Automaton; values are the KeyEntry of each padded key
-    entries: tuple[KeyEntry, ...]
+    automaton: daachorse.DoubleArrayAhoCorasick  # over the padded keys, in `entries` order
+    entries: tuple[KeyEntry, ...]  # a match's pattern id is its entry's index
     actor_context: dict[str, frozenset[str]]  # actor id -> keys of its context words
     place_words: frozenset[str]  # lower-case words that keep "Jordan Valley" a place
 
@@ -105,11 +109,10 @@ class LexiconBuilder:
     def freeze(
         self, actor_context: dict[str, frozenset[str]], place_words: frozenset[str]
     ) -> Lexicon:
-        automaton = ahocorasick.Automaton()
         entries = tuple(self.entries.values())
-        for entry in entries:  # the entry itself: one lookup less per match in the hot loop
-            automaton.add_word(f" {entry.key} ", entry)
-        automaton.make_automaton()
+        padded = [f" {entry.key} ".encode("ascii") for entry in entries]
+        # The prefilter skips ahead to bytes that can start a key (a space, in practice).
+        automaton = daachorse.DoubleArrayAhoCorasick(padded, use_prefilter=True)
         return Lexicon(automaton, entries, actor_context, place_words)
 
 

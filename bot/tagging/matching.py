@@ -149,9 +149,14 @@ def find_hits(text: ArticleText, lexicon: Lexicon) -> list[Hit]:
     # The hot loop of the tagger. Most automaton matches are words that mean something only
     # when written in a certain case ("is" for IS, "chad" for Chad), so those tests come first
     # and cost a lookup or a comparison.
-    for end, entry in lexicon.automaton.iter(text.lowered):  # the padded key's last space
+    entries = lexicon.entries
+    lowered = text.lowered.encode("ascii")
+    # Each match is the padded key's span: the key itself is one character in from each end.
+    for start, end, index in lexicon.automaton.find_overlapping(lowered):
+        entry = entries[index]
         key = entry.key
-        start = end - len(key)
+        start += 1
+        end -= 1
         span = folded[start:end]
         if entry.context_forms and key not in noted:
             _note_context(text, entry, span, start)

@@ -13,9 +13,9 @@ one instance serves every worker thread. Steps for one article:
 5. evidence is grouped per country and per actor; an actor adds its home countries as a weak
    mention.
 
-Evidence offsets are character offsets into the field as given when it is plain text, or into
-`html_to_text(field)` when it holds markup or entities (ingest stores the latter); normalisation
-never shifts them.
+Evidence offsets are character offsets into the field as given when it is plain text or tagged
+with `markup=False` (stored articles), or into `html_to_text(field)` when it holds markup or
+entities; normalisation never shifts them.
 """
 
 from __future__ import annotations
@@ -67,8 +67,13 @@ class Tagger:
         self._normaliser = Normaliser()
         self._lexicon: Lexicon = compile_lexicon(taxonomy, self._normaliser)
 
-    def tag(self, title: str, summary: str) -> ArticleTags:
-        text = prepare(_as_text(title), _as_text(summary), self._normaliser)
+    def tag(self, title: str, summary: str, *, markup: bool = True) -> ArticleTags:
+        """`markup`: the fields may hold HTML or entities, cleaned first when they do. Stored
+        articles are clean text already (ingest cleans them), tagged with `markup=False`: a
+        literal "<" or "&amp;" in them is text, and evidence offsets point into them as stored."""
+        if markup:
+            title, summary = _as_text(title), _as_text(summary)
+        text = prepare(title, summary, self._normaliser)
         hits = find_hits(text, self._lexicon)
         if not hits:  # most feed items name nothing we know: skip the rules
             return ArticleTags()
@@ -79,8 +84,10 @@ class Tagger:
         countries = ev.corroborated(self._country_evidence(hits, text, actors), lambda e: e.code)
         return ArticleTags(self._country_tags(countries, actors, text), ev.actor_tags(actors, text))
 
-    def tag_batch(self, items: Sequence[tuple[str, str]]) -> list[ArticleTags]:
-        return [self.tag(title, summary) for title, summary in items]
+    def tag_batch(
+        self, items: Sequence[tuple[str, str]], *, markup: bool = True
+    ) -> list[ArticleTags]:
+        return [self.tag(title, summary, markup=markup) for title, summary in items]
 
     # --- rules ---------------------------------------------------------------------------
 
