@@ -38,7 +38,7 @@ from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.report import machine, ms, quantile, table
+from bench.report import loop_ns, machine, ms, quantile, table
 from bench.synthetic import NOUNS, VERBS, Tagging, Vocabulary
 from bot.app import Tagging as TextTagging
 from bot.demo import SAMPLE_FOLDER
@@ -657,7 +657,7 @@ def main() -> None:
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     print(
-        f"{machine()}, {_loop_ns():.0f} ns per empty Python loop step (about 25 on an idle laptop)"
+        f"{machine()}, {loop_ns():.0f} ns per empty Python loop step (about 25 on an idle laptop)"
     )
     taxonomy = load_taxonomy(load_settings(environ={}).taxonomy.path)
     gc.freeze()  # as main.build_tagging does: the taxonomy lives as long as the process
@@ -667,15 +667,6 @@ def main() -> None:
         bench_worst_case()
     if args.only in (None, "quality"):
         bench_quality()
-
-
-def _loop_ns() -> float:
-    """How fast this machine runs Python right now: the other rows only mean something next to it."""
-    steps = 2_000_000
-    start = time.perf_counter()
-    for _ in range(steps):
-        pass
-    return (time.perf_counter() - start) / steps * 1e9
 
 
 if __name__ == "__main__":

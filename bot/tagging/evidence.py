@@ -114,7 +114,8 @@ def pick_shared(
 def actor_home(code: str, actor: ActorEvidence, sole: bool) -> CountryEvidence:
     """An actor's home country is a weak mention; when the alias itself names the country
     ("Lebanese troops", "Turkish Army") it is that state acting, like "Turkish forces". `sole`:
-    the actor has no other home country (strength "home", a last-resort location)."""
+    the actor has no other home country and acts at home (strength "home", a last-resort
+    location: see `location_countries`)."""
     if code in actor.named_countries:
         weight = field_weight(actor.hit, STRENGTH_WEIGHT["demonym"])
         return CountryEvidence(code, "mention", "demonym", actor.hit, weight, acting_state=True)
@@ -132,12 +133,15 @@ _FIRST_TIER = {
 assert all(a <= b for a, b in pairwise(LOCATION_TIERS)), "location tiers must be nested"
 
 
-def location_countries(by_country: Mapping[str, list[CountryEvidence]]) -> set[str]:
+def location_countries(
+    by_country: Mapping[str, list[CountryEvidence]], names_a_place: Callable[[], bool]
+) -> set[str]:
     """Which countries the article is located in, by the best evidence available (see
     LOCATION_TIERS). When nothing places the article but a state acts in it ("Turkish
     government imposes curfew"), the first state named, the subject of the story, is the best
-    guess; failing that, the one home country of the actors named ("GNA and LNA forces clashed
-    in Wadi al-Rabi" is in Libya); failing that, the dateline ("NAIROBI (Reuters) -"), where the
+    guess; failing that, the one home country of the actors named, if the article says that
+    things happened somewhere (`names_a_place`, asked only then: "GNA and LNA forces clashed in
+    Wadi al-Rabi" is in Libya); failing that, the dateline ("NAIROBI (Reuters) -"), where the
     reporter filed from."""
     best: dict[str, int] = {}  # country -> the first tier that locates it
     for code, items in by_country.items():
@@ -160,7 +164,9 @@ def location_countries(by_country: Mapping[str, list[CountryEvidence]]) -> set[s
     if acting:
         return {min(acting)[1]}
     homes = _with_strength(by_country, "home")
-    return homes if len(homes) == 1 else _with_strength(by_country, "dateline")
+    if len(homes) == 1 and names_a_place():
+        return homes
+    return _with_strength(by_country, "dateline")
 
 
 def _with_strength(by_country: Mapping[str, list[CountryEvidence]], strength: str) -> set[str]:
@@ -177,7 +183,7 @@ def evidence_of(
         return (_evidence(items[0].hit, text),)
     # Hits never overlap (see `longest_matches`), so a start offset names one hit.
     by_start = {item.hit.start: item.hit for item in items}
-    return tuple(_evidence(by_start[start], text) for start in sorted(by_start))
+    return tuple([_evidence(by_start[start], text) for start in sorted(by_start)])
 
 
 def _evidence(hit: Hit, text: ArticleText) -> Evidence:

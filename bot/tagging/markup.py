@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from itertools import repeat
 
 from bot import text as _text
 
@@ -59,7 +60,7 @@ def html_to_text(markup: str) -> str:
         return _text.html_to_text(markup)
     if _ALL_ATTRIBUTES.fullmatch(attributes) is None:
         return _text.html_to_text(markup)
-    parts[1::3] = [_SPACING.get(name, _CUT) for name in names]
+    parts[1::3] = map(_SPACING.get, names, repeat(_CUT))  # no Python loop: feeds hold many tags
     parts[2::3] = [""] * len(names)
     text = "".join(parts).replace(_COMMENT_MARK, _CUT)
     if "<" in text:  # a "<" that starts no simple tag

@@ -55,8 +55,8 @@ class ArticleText:
     folded: str
     lowered: str
     body_start: int
-    dateline_ends: tuple[int, int]  # where the title's and the body's datelines end
     matched_context: set[str] = field(default_factory=set)
+    dateline_ends: tuple[int, int] | None = None  # title's and body's; see `in_dateline`
     capitals: tuple[bool, bool] | None = None  # title, body shouting; see `is_shouting`
 
     def is_shouting(self, start: int) -> bool:
@@ -73,7 +73,13 @@ class ArticleText:
         return start < self.body_start and _title_case(title)
 
     def in_dateline(self, start: int) -> bool:
-        """Does a match starting here lie in the dateline ("DUBAI (Reuters) -") of its field?"""
+        """Does a match starting here lie in the dateline ("DUBAI (Reuters) -") of its field?
+        Only country matches ask, so the datelines are read on the first question."""
+        if self.dateline_ends is None:
+            title = self.joined[1 : self.body_start - len(SEPARATOR)]
+            body = self.joined[self.body_start : -1]
+            ends = (1 + dateline_length(title), self.body_start + dateline_length(body))
+            self.dateline_ends = ends
         if start < self.body_start:
             return start < self.dateline_ends[0]
         return start < self.dateline_ends[1]
@@ -103,8 +109,7 @@ def prepare(title: str, body: str, normaliser: Normaliser) -> ArticleText:
     bar = len(title) + 2
     lowered = f"{lowered[:bar]}|{lowered[bar + 1 :]}"
     body_start = len(title) + len(SEPARATOR) + 1
-    datelines = (1 + dateline_length(title), body_start + dateline_length(body))
-    return ArticleText(joined, folded, lowered, body_start, datelines)
+    return ArticleText(joined, folded, lowered, body_start)
 
 
 def _has_upper(text: str) -> bool:

@@ -153,15 +153,9 @@ def _last_word(before: str) -> str:
     return words[-1] if words else ""
 
 
-def _context(lowered: str, start: int, end: int) -> tuple[str, str]:
-    """The text just before and after a match, runs of spaces folded ("U.S. envoy" reads
-    "u s  envoy" once punctuation is gone)."""
-    before = _squeeze(lowered[max(0, start - _WINDOW) : start])
-    return before, _squeeze(lowered[end : end + _WINDOW])
-
-
-def _squeeze(window: str) -> str:
-    """Runs of spaces as one space. Runs are short, so `replace` beats a regular expression."""
+def _squeezed(window: str) -> str:
+    """Runs of spaces as one space ("U.S. envoy" reads "u s  envoy" once punctuation is gone).
+    Runs are short, so `replace` beats a regular expression."""
     while "  " in window:
         window = window.replace("  ", " ")
     return window
@@ -179,13 +173,13 @@ def speaks(after: str) -> bool:
     return False
 
 
-def _named_as_party(before: str, after: str) -> bool:
+def _named_as_party(before: str, last_word: str, after: str) -> bool:
     """A sponsor ("Iranian-backed"), owner of a named organ ("forces of Armenia"), origin or
     destination ("returned from Peru"), counterpart ("border with Mali"), addressee ("warns
     Israel"), topic ("talks on the war in Sudan") or the far side of a border."""
     if _PARTY_SUFFIX.match(after):
         return True
-    before_party = _BEFORE_PARTY.get(_last_word(before))
+    before_party = _BEFORE_PARTY.get(last_word)
     return before_party is not None and before_party.search(before) is not None
 
 
@@ -196,10 +190,10 @@ def role_of(lowered: str, start: int, end: int, strength: str, comma_after: bool
     state is also the best guess of where things happen when nothing else in the article says
     (see the tagger). A name followed by a comma ("in Valparaiso, Zacatecas, armed men
     clashed") is no verb's subject."""
-    before, after = _context(lowered, start, end)
-    if comma_after:
-        after = ""
-    if _named_as_party(before, after):
+    before = _squeezed(lowered[max(0, start - _WINDOW) : start])
+    after = "" if comma_after else _squeezed(lowered[end : end + _WINDOW])
+    last_word = _last_word(before)
+    if _named_as_party(before, last_word, after):
         return "party"
     if strength in ("name", "demonym") and _BORDER_AFTER.match(after):
         return "party"
@@ -208,16 +202,16 @@ def role_of(lowered: str, start: int, end: int, strength: str, comma_after: bool
             return "party"
         return "state" if _DEMONYM_ORGAN.match(after) else "location"
     if strength in ("name", "capital"):
-        return _state_or_location(before, after)
+        return _state_or_location(last_word, after)
     return "location"
 
 
-def _state_or_location(before: str, after: str) -> str:
+def _state_or_location(last_word: str, after: str) -> str:
     if _BEHIND.match(after):
         return "party"
     if speaks(after):  # "officials in Ankara said": still the government speaking
         return "state"
-    if _last_word(before) in _LOCATIVE_WORDS:  # "in Jordan drone attack": the place itself
+    if last_word in _LOCATIVE_WORDS:  # "in Jordan drone attack": the place itself
         return "location"
     as_state = _POSSESSIVE_ORGAN.match(after) or _DEMONYM_ORGAN.match(after)
     return "state" if as_state else "location"

@@ -43,6 +43,7 @@ from bot.tagging.taxonomy import Taxonomy
 from storage.types import ArticleTags, CountryRole, CountryTag
 
 _NEXT_WORD = re.compile(r" ([A-Z][a-z]+)")
+_NO_TAGS = ArticleTags()  # immutable, so every untagged article can share it
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")  # "&amp;" but not "AT&T"
 
 
@@ -76,7 +77,7 @@ class Tagger:
         text = prepare(title, summary, self._normaliser)
         hits = find_hits(text, self._lexicon)
         if not hits:  # most feed items name nothing we know: skip the rules
-            return ArticleTags()
+            return _NO_TAGS
         hits = drop_glued(longest_matches(hits), text)
         if any(hit.entry.person_name for hit in hits):
             hits = [hit for hit in hits if not self._is_person_name(hit, text, hits)]
@@ -182,13 +183,12 @@ class Tagger:
         by_country: dict[str, list[CountryEvidence]] = defaultdict(list)
         for item in countries:
             by_country[item.code].append(item)
-        unknown_place = bool(actors) and _names_unknown_place(text)
         for actor in actors:
             known = self.taxonomy.actors[actor.actor_id]
-            sole = unknown_place and len(known.countries) == 1 and known.kind in _ACTS_AT_HOME
+            sole = len(known.countries) == 1 and known.kind in _ACTS_AT_HOME
             for code in known.countries:
                 by_country[code].append(ev.actor_home(code, actor, sole))
-        located = ev.location_countries(by_country)
+        located = ev.location_countries(by_country, lambda: _names_unknown_place(text))
         tags = [
             ev.country_tag(code, items, code in located, text) for code, items in by_country.items()
         ]
