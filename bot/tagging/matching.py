@@ -54,6 +54,7 @@ class ArticleText:
     joined: str  # " title | body ", the cleaned text the user sees
     folded: str
     lowered: str
+    lowered_bytes: bytes  # `lowered` as the automaton reads it
     body_start: int
     matched_context: set[str] = field(default_factory=set)
     dateline_ends: tuple[int, int] | None = None  # title's and body's; see `in_dateline`
@@ -107,9 +108,9 @@ def prepare(title: str, body: str, normaliser: Normaliser) -> ArticleText:
     folded, lowered = normaliser.fold_and_lower(joined)
     # The separator's "|" must survive folding so that no key spans title and body.
     bar = len(title) + 2
-    lowered = f"{lowered[:bar]}|{lowered[bar + 1 :]}"
+    lowered = b"%b|%b" % (lowered[:bar], lowered[bar + 1 :])
     body_start = len(title) + len(SEPARATOR) + 1
-    return ArticleText(joined, folded, lowered, body_start)
+    return ArticleText(joined, folded, lowered.decode("ascii"), lowered, body_start)
 
 
 def _has_upper(text: str) -> bool:
@@ -155,9 +156,8 @@ def find_hits(text: ArticleText, lexicon: Lexicon) -> list[Hit]:
     # when written in a certain case ("is" for IS, "chad" for Chad), so those tests come first
     # and cost a lookup or a comparison.
     entries = lexicon.entries
-    lowered = text.lowered.encode("ascii")
     # Each match is the padded key's span: the key itself is one character in from each end.
-    for start, end, index in lexicon.automaton.find_overlapping(lowered):
+    for start, end, index in lexicon.automaton.find_overlapping(text.lowered_bytes):
         entry = entries[index]
         key = entry.key
         start += 1

@@ -4,7 +4,8 @@ Every character of the input maps to exactly one character of the output, so an 
 the normalised text is the same offset in the text the user sees. Three forms exist:
 
 * `folded`: ASCII only; diacritics removed (Ḩalab -> Halab), apostrophes, hyphens, dashes and
-  all other punctuation turned into spaces, case kept. Case rules (acronyms, capitals) read it.
+  all other punctuation turned into spaces, case kept. Letters of scripts no alias uses
+  (Cyrillic, Arabic...) are spaces too. Case rules (acronyms, capitals) read it.
 * `lowered`: `folded` in lower case. The automaton runs over it.
 * `key`: `lowered` with runs of spaces collapsed and trimmed: how aliases are stored.
 
@@ -33,12 +34,9 @@ _EXTRA_FOLDS = {
 _APOSTROPHE_LIKE = "ʹʺʻʼʽʾʿˈˊˋ`´′‵"
 
 
-OTHER_SCRIPT = "\x7f"  # stands for a letter of a script no alias uses (Cyrillic, Arabic...)
-
-
 def _fold_char(char: str) -> str:
-    """One character's folded form, always one ASCII character: a base letter, a space for
-    punctuation and symbols, or OTHER_SCRIPT for letters and digits of other scripts."""
+    """One character's folded form, always one ASCII character: a base letter or digit, else a
+    space (punctuation, symbols, and letters and digits of scripts no alias uses)."""
     if char in _EXTRA_FOLDS:
         return _EXTRA_FOLDS[char]
     if char in _APOSTROPHE_LIKE:
@@ -49,7 +47,7 @@ def _fold_char(char: str) -> str:
     if category[0] in "PSZC" or category == "Mn":  # a stray combining mark would glue words
         return " "
     base = unicodedata.normalize("NFD", char)[0]
-    return base if base.isascii() and base.isalpha() else OTHER_SCRIPT
+    return base if base.isascii() and base.isalpha() else " "
 
 
 class _NonAsciiTable(dict[int, str]):
@@ -89,22 +87,36 @@ def _fold_unencodable(error: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error(_ERROR_HANDLER, _fold_unencodable)
 
+# The non-ASCII characters news text uses most, all folding to a space: replaced at C speed
+# before encoding, so that the error handler (a Python call per run) is left with the rest.
+_COMMON_PUNCTUATION = "\u2019\u2018\u201c\u201d\u2014\u2013\u2026\xa0"  # ’‘“”—–… and NBSP
+assert all(_OTHER[ord(char)] == " " for char in _COMMON_PUNCTUATION)
+
+
+def _without_common_punctuation(text: str) -> str:
+    for char in _COMMON_PUNCTUATION:
+        if char in text:
+            text = text.replace(char, " ")
+    return text
+
 
 class Normaliser:
     """Folds text; pure and safe to share between threads (its tables are read-only)."""
 
     def _fold_bytes(self, text: str) -> bytes:
+        if not text.isascii():
+            text = _without_common_punctuation(text)
         return text.encode("ascii", _ERROR_HANDLER).translate(_ASCII)
 
     def fold(self, text: str) -> str:
-        """Same length as `text`, ASCII only: diacritics folded, punctuation to spaces, case
-        kept, letters of other scripts as OTHER_SCRIPT."""
+        """Same length as `text`, ASCII only: diacritics folded, punctuation and letters of
+        other scripts to spaces, case kept."""
         return self._fold_bytes(text).decode("ascii")
 
-    def fold_and_lower(self, text: str) -> tuple[str, str]:
-        """`fold(text)` and its lower-case form, in one pass."""
+    def fold_and_lower(self, text: str) -> tuple[str, bytes]:
+        """`fold(text)` and its lower-case form as ASCII bytes (the automaton reads bytes)."""
         folded = self._fold_bytes(text)
-        return folded.decode("ascii"), folded.lower().decode("ascii")
+        return folded.decode("ascii"), folded.lower()
 
     def key(self, text: str) -> str:
         """The comparison form of an alias or of what a user typed."""
