@@ -523,3 +523,13 @@ def test_own_set_meets_quality_targets(taxonomy, tagger) -> None:
     assert report.articles >= 170
     assert report.countries.f1 >= 0.95, report.misses
     assert report.actors.f1 >= 0.90, report.misses
+
+
+@pytest.mark.parametrize(
+    "weight",
+    [0.0, 1.0, 0.56, 0.2975, 0.3115, 0.8625, 0.17149999999999999, 0.9985, 0.12345, 0.5, 1e-9],
+)
+def test_weights_round_exactly_as_round_does(weight: float) -> None:
+    from bot.tagging.evidence import _rounded
+
+    assert _rounded(weight) == round(weight, 3)

@@ -56,6 +56,17 @@ def field_weight(hit: Hit, base: float) -> float:
     return base if hit.field == "title" else base * BODY_FACTOR
 
 
+def _rounded(weight: float) -> float:
+    """Exactly `round(weight, 3)`, which works through decimal digits and is ten times slower.
+    Scaling agrees with it except near a halfway value (0.2975 is 0.29749999... in binary, so
+    `round` goes down where 297.5 goes up): those few are left to `round`."""
+    scaled = weight * 1000
+    nearest = round(scaled)
+    if abs(abs(scaled - nearest) - 0.5) < 1e-6:
+        return round(weight, 3)
+    return nearest / 1000
+
+
 def noisy_or(weights: Iterable[float]) -> float:
     remaining = 1.0
     for weight in weights:
@@ -68,7 +79,7 @@ Item = TypeVar("Item", CountryEvidence, ActorEvidence)
 
 def corroborated(items: list[Item], key: Callable[[Item], str]) -> list[Item]:
     """An acronym read in an ALL-CAPS field counts only if the same target shows up otherwise."""
-    if not any(item.hit.shouted for item in items):  # the usual case
+    if not any([item.hit.shouted for item in items]):  # the usual case
         return items
     confirmed = {key(item) for item in items if not item.hit.shouted}
     return [item for item in items if not item.hit.shouted or key(item) in confirmed]
@@ -198,11 +209,11 @@ def country_tag(
 ) -> CountryTag:
     if located:
         locating = [e for e in items if e.role == "location" or e.acting_state]
-        weight = noisy_or(e.weight for e in (locating or items))  # else located by actor homes
+        weight = noisy_or([e.weight for e in (locating or items)])  # else by actor homes
     else:
-        weight = MENTION_FACTOR * noisy_or(e.weight for e in items)
+        weight = MENTION_FACTOR * noisy_or([e.weight for e in items])
     role: CountryRole = "location" if located else "mention"
-    return CountryTag(code, role, round(weight, 3), evidence_of(items, text))
+    return CountryTag(code, role, _rounded(weight), evidence_of(items, text))
 
 
 def actor_tags(actors: Iterable[ActorEvidence], text: ArticleText) -> tuple[ActorTag, ...]:
@@ -212,7 +223,7 @@ def actor_tags(actors: Iterable[ActorEvidence], text: ArticleText) -> tuple[Acto
     tags = [
         ActorTag(
             actor_id,
-            round(noisy_or(e.weight for e in items), 3),
+            _rounded(noisy_or([e.weight for e in items])),
             evidence_of(items, text),
         )
         for actor_id, items in by_actor.items()

@@ -17,6 +17,7 @@ from storage.types import Evidence, TagField
 SEPARATOR = " | "
 _WORD = re.compile(r"[A-Za-z]{4,}")
 _HYPHENS = "-\u2010\u2011"
+_HYPHEN_SET = frozenset(_HYPHENS)
 _GLUED_BEFORE = re.compile(r"([^\W\d_]+)[-\u2010\u2011]$")
 _GLUED_AFTER = re.compile(r"[-\u2010\u2011]([^\W\d_]+)")
 # Arabic articles written with a hyphen are part of the name that follows ("Al-Hasakeh").
@@ -185,7 +186,10 @@ def longest_matches(hits: list[Hit]) -> list[Hit]:
         return hits
     chosen: list[Hit] = []
     for hit in sorted(hits, key=lambda h: (h.start - h.end, h.start)):
-        if all(hit.end <= other.start or hit.start >= other.end for other in chosen):
+        for other in chosen:  # a loop, not all(...): the tagger's hottest rule on dense text
+            if hit.start < other.end and other.start < hit.end:
+                break
+        else:
             chosen.append(hit)
     chosen.sort(key=lambda h: h.start)
     return chosen
@@ -213,7 +217,7 @@ def _glued_to_unknown(hit: Hit, text: ArticleText, starts: set[int], ends: set[i
     # `$` also matches before a final newline, so the hyphen is one of the last two characters.
     near = text.joined[max(0, hit.start - 2) : hit.start]
     before = None
-    if any(hyphen in near for hyphen in _HYPHENS):
+    if not _HYPHEN_SET.isdisjoint(near):
         before = _GLUED_BEFORE.search(text.joined, max(0, hit.start - 40), hit.start)
     if before and _unknown_name(before.group(1)) and before.end(1) not in ends:
         return True

@@ -79,7 +79,7 @@ class Tagger:
         if not hits:  # most feed items name nothing we know: skip the rules
             return _NO_TAGS
         hits = drop_glued(longest_matches(hits), text)
-        if any(hit.entry.person_name for hit in hits):
+        if any([hit.entry.person_name for hit in hits]):
             hits = [hit for hit in hits if not self._is_person_name(hit, text, hits)]
         actors = ev.corroborated(self._actor_evidence(hits, text), lambda e: e.actor_id)
         countries = ev.corroborated(self._country_evidence(hits, text, actors), lambda e: e.code)
