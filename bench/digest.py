@@ -38,7 +38,7 @@ from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.report import loop_ns, machine, ms, quantile, table
+from bench.report import machine_and_speed, ms, quantile, table
 from bench.synthetic import NOUNS, VERBS, Tagging, Vocabulary
 from bot.app import Tagging as TextTagging
 from bot.demo import SAMPLE_FOLDER
@@ -656,9 +656,7 @@ def main() -> None:
     parser.add_argument("--only", choices=("day", "worst", "quality"), help="run one part only")
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    print(
-        f"{machine()}, {loop_ns():.0f} ns per empty Python loop step (about 25 on an idle laptop)"
-    )
+    print(machine_and_speed())
     taxonomy = load_taxonomy(load_settings(environ={}).taxonomy.path)
     gc.freeze()  # as main.build_tagging does: the taxonomy lives as long as the process
     if args.only in (None, "day"):

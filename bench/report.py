@@ -21,6 +21,13 @@ def loop_ns() -> float:
     return (time.perf_counter() - start) / steps * 1e9
 
 
+def machine_and_speed() -> str:
+    """`machine()` and how fast it runs Python now, for benchmarks timing Python code."""
+    return (
+        f"{machine()}, {loop_ns():.0f} ns per empty Python loop step (about 25 on an idle laptop)"
+    )
+
+
 def machine() -> str:
     """The line every benchmark prints first: what it ran on, and how busy that was."""
     load = os.getloadavg()

@@ -36,7 +36,7 @@ import feedparser
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import loop_ns, machine  # noqa: E402 - needs the path above
+from bench.report import loop_ns, machine_and_speed  # noqa: E402 - needs the path above
 from bot.tagging.normalize import Normaliser  # noqa: E402
 from bot.tagging.tagger import Tagger  # noqa: E402
 from bot.tagging.taxonomy import load_taxonomy  # noqa: E402
@@ -164,9 +164,7 @@ def main() -> int:
     naive = NaiveTagger(keys)
     naive_build_s = time.perf_counter() - start
 
-    print(
-        f"{machine()}, {loop_ns():.0f} ns per empty Python loop step (about 25 on an idle laptop)\n"
-    )
+    print(f"{machine_and_speed()}\n")
     print("## Build\n")
     print("| step | seconds | memory MB | note |\n|---|---:|---:|---|")
     print(f"| load taxonomy (TOML + packages) | {load_s:.2f} | {rss1 - rss0:.0f} (RSS) | "

@@ -5,9 +5,8 @@ way (punctuation becomes spaces), so the automaton only ever reports whole-word 
 pass over the text finds every name, place, actor alias, acronym and context word.
 
 The automaton is daachorse's byte-wise double-array Aho-Corasick: normalised text is ASCII, so
-byte offsets are character offsets. It scans feed text about three times faster than
-pyahocorasick (bench/tagging.py), because its compact arrays stay in the CPU cache where a
-trie of 37,000 keys does not.
+byte offsets are character offsets. It scans feed text in about 40% of pyahocorasick's time,
+because its compact arrays stay in the CPU cache where a trie of 37,000 keys does not.
 """
 
 from __future__ import annotations
