@@ -22,6 +22,10 @@ TEXTS = [
     ("Київ – Kyiv", "       Kyiv"),  # other scripts: no alias uses them
     ("دمشق Damascus", "     Damascus"),
     ("Guinea-Bissau, 2024🙂", "Guinea Bissau  2024 "),
+    ("Straße in München, señor", "Strase in Munchen  senor"),  # Latin-1 only: the byte table
+    ("İstanbul, Łódź; Şırnak", "Istanbul  Lodz  Sirnak"),  # beyond Latin-1: the handler
+    ("Путин, é ş: Kyiv", "       e s  Kyiv"),  # a run mixing scripts keeps its letters
+    ("Путин заявил. Москва", " " * 20),  # a run without a letter: all spaces
     ("", ""),
 ]
 

@@ -68,28 +68,39 @@ def _build_other_table() -> Mapping[int, str]:
 _ASCII_NOT_ALNUM = "".join(chr(code) for code in range(128) if not chr(code).isalnum())
 # Built once at import (about 0.1 s) and never changed: the fold of every non-ASCII character.
 _OTHER = _build_other_table()
-_ASCII = bytes(ord(_fold_char(chr(code))) for code in range(128)) + bytes(range(128, 256))
+# The fold of every Latin-1 character as a byte table: Latin-1 text (English, French, German,
+# Spanish news) is encoded and folded at C speed, with no Python call per accented letter.
+_LATIN1 = bytes(ord(_fold_char(chr(code))) for code in range(256))
 _ERROR_HANDLER = "sitrep.tagging.fold"
-# From a character the ASCII codec cannot encode, the run up to the next ASCII letter or digit:
-# a whole Cyrillic or Arabic sentence is then one call of the handler instead of one per word.
+# From a character the Latin-1 codec cannot encode, the run up to the next ASCII letter or
+# digit: a whole Cyrillic or Arabic sentence is then one call of the handler, not one per word.
 _FOLD_RUN = re.compile(r"[^A-Za-z0-9]+")
+# The non-ASCII characters that fold to a letter or digit (é, ß, ı...): a run without any is
+# all spaces, which spares the per-character lookups of a long run in another script.
+_FOLDS_TO_LETTER = re.compile(
+    "[" + "".join(re.escape(chr(code)) for code, folded in _OTHER.items() if folded != " ") + "]"
+)
 
 
 def _fold_unencodable(error: UnicodeError) -> tuple[str, int]:
-    """Codec error handler: the ASCII encoder calls it for each run of other characters, so
-    ASCII text (most of any news feed) is folded at C speed and only the rest is looked up."""
+    """Codec error handler: the Latin-1 encoder calls it for each run of other characters, so
+    Latin-1 text (most of any news feed) is folded at C speed and only the rest is looked up."""
     if not isinstance(error, UnicodeEncodeError):
         raise error
     run = _FOLD_RUN.match(error.object, error.start)
     end = run.end() if run is not None else error.end  # never None: it starts at a non-ASCII
-    return error.object[error.start : end].translate(_OTHER), end
+    text = error.object[error.start : end]
+    if _FOLDS_TO_LETTER.search(text) is None:  # Cyrillic, Arabic...: all spaces, at C speed
+        return " " * len(text), end
+    return text.translate(_OTHER), end  # a dictionary lookup per character
 
 
 codecs.register_error(_ERROR_HANDLER, _fold_unencodable)
 
-# The non-ASCII characters news text uses most, all folding to a space: replaced at C speed
-# before encoding, so that the error handler (a Python call per run) is left with the rest.
-_COMMON_PUNCTUATION = "\u2019\u2018\u201c\u201d\u2014\u2013\u2026\xa0"  # ’‘“”—–… and NBSP
+# The characters beyond Latin-1 that news text uses most, all folding to a space: replaced at
+# C speed before encoding, so that the error handler (a Python call per run) is left with the
+# rest.
+_COMMON_PUNCTUATION = "\u2019\u2018\u201c\u201d\u2014\u2013\u2026"  # ’‘“”—–…
 assert all(_OTHER[ord(char)] == " " for char in _COMMON_PUNCTUATION)
 
 
@@ -106,7 +117,7 @@ class Normaliser:
     def _fold_bytes(self, text: str) -> bytes:
         if not text.isascii():
             text = _without_common_punctuation(text)
-        return text.encode("ascii", _ERROR_HANDLER).translate(_ASCII)
+        return text.encode("latin-1", _ERROR_HANDLER).translate(_LATIN1)
 
     def fold(self, text: str) -> str:
         """Same length as `text`, ASCII only: diacritics folded, punctuation and letters of
