@@ -62,6 +62,20 @@ def test_tag_jsonl_keeps_order_and_reports_bad_lines(env, monkeypatch) -> None:
     assert "error" in wrong and "line 4" in wrong["error"]
 
 
+def test_tag_jsonl_decodes_markup_once(env, monkeypatch) -> None:
+    """An escaped tag in the summary is text ("&lt;b&gt;"): decoded once it reads "<b>", and is
+    not then read as markup; evidence offsets point into the text once cleaned."""
+    summary = "<p>Shelling in &amp;lt;b&amp;gt;Mosul&amp;lt;/b&amp;gt; &amp; Kirkuk</p>"
+    line = json.dumps({"id": 1, "title": "", "summary": summary})
+    code, out = run("tag", "--jsonl", stdin=line + "\n", monkeypatch=monkeypatch)
+    record = json.loads(out)
+    cleaned = "Shelling in &lt;b&gt;Mosul&lt;/b&gt; & Kirkuk"
+    evidence = [e for c in record["countries"] for e in c["evidence"]]
+    assert code == 0 and {e["text"] for e in evidence} == {"Mosul", "Kirkuk"}
+    for item in evidence:
+        assert cleaned[item["start"] : item["start"] + len(item["text"])] == item["text"]
+
+
 async def _cli(*argv: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "main.py", *argv, cwd=ROOT,

@@ -14,7 +14,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.app import App, Tagging
 from bot.tagging.render import tags_as_json, tags_as_text
-from bot.text import html_to_text
 
 JSONL_BATCH = 256
 RETAG_BATCH = 500
@@ -45,7 +44,7 @@ def _parse_line(number: int, line: str) -> tuple[Any, str, str]:
     title, summary = record.get("title") or "", record.get("summary") or ""
     if not isinstance(title, str) or not isinstance(summary, str):
         raise ValueError(f"line {number}: title and summary must be strings")
-    return record.get("id", number), title, html_to_text(summary)
+    return record.get("id", number), title, summary  # the tagger cleans markup, once
 
 
 def _batches(lines: TextIO) -> Iterator[list[tuple[int, str]]]:
