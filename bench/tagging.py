@@ -6,7 +6,9 @@ Measures, on one core:
    summary extracted with feedparser outside the timed part; once as plain text, as ingest
    stores and tags it, once with the raw HTML summaries, cleaned by the tagger) and on the
    eval texts;
-3. a naive baseline measured in the same run: the same normalisation, then one compiled
+3. where the time of one article goes, by stage: cleaning markup and normalising, the scan
+   (automaton plus case rules), and the rules and evidence after it (the rest of the time);
+4. a naive baseline measured in the same run: the same normalisation, then one compiled
    regex per alias key searched over every text. It is timed on as many articles as fit in
    `--naive-seconds` and reported as a rate, since a full pass takes hours.
 
@@ -37,8 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.report import loop_ns, machine_and_speed  # noqa: E402 - needs the path above
+from bot.tagging.matching import ArticleText, find_hits, prepare  # noqa: E402
 from bot.tagging.normalize import Normaliser  # noqa: E402
-from bot.tagging.tagger import Tagger  # noqa: E402
+from bot.tagging.tagger import Tagger, clean_field  # noqa: E402
 from bot.tagging.taxonomy import load_taxonomy  # noqa: E402
 from bot.text import html_to_text  # noqa: E402
 
@@ -121,6 +124,34 @@ class NaiveTagger:
         return [m.span() for pattern in self.patterns for m in pattern.finditer(text)]
 
 
+def stage_row(label: str, tagger: Tagger, items: Items, markup: bool, rounds: int) -> str:
+    """Microseconds per article in each stage, beside what 10 MB/s allows. The stages and the
+    whole are timed in the same interleaved rounds (best round each), so the rules' share, the
+    whole minus the stages before them, is not skewed by the machine changing speed."""
+    normaliser, lexicon = tagger._normaliser, tagger._lexicon
+    clean = clean_field if markup else str
+
+    def prepared() -> list[ArticleText]:
+        return [prepare(clean(title), clean(summary), normaliser) for title, summary in items]
+
+    texts = prepared()
+    runs: list[Callable[[], object]] = [
+        prepared,
+        lambda: [find_hits(text, lexicon) for text in texts],
+        partial(tagger.tag_batch, items, markup=markup),
+    ]
+    prepare_s, scan_s, total_s = (min(times) for times in timed_rounds(runs, rounds))
+    matches = sum(len(lexicon.automaton.find_overlapping(t.lowered_bytes)) for t in texts)
+    hits = sum(len(find_hits(text, lexicon)) for text in texts)
+    n, megabytes = len(items), size_mb(items)
+    per = [seconds / n * 1e6 for seconds in (prepare_s, scan_s, total_s - prepare_s - scan_s)]
+    return (
+        f"| {label} | {megabytes * 1e6 / n:,.0f} | {matches / n:.1f} | {hits / n:.1f} | "
+        f"{per[0]:.1f} | {per[1]:.1f} | {per[2]:.1f} | {total_s / n * 1e6:.1f} | "
+        f"{megabytes * 1e6 / n / 10:.1f} |"
+    )
+
+
 def naive_rate(naive: NaiveTagger, items: Items, budget: float) -> Rate:
     done, start = 0, time.perf_counter()
     while done < len(items) and time.perf_counter() - start < budget:
@@ -194,6 +225,12 @@ def main() -> int:
             f"{base.mb_per_second:.3f} | {ours.per_second:,.0f} | {ours.mb_per_second:.2f} | "
             f"{median_mb_s:.2f} | {ratio:,.0f}x |"
         )
+    print("\n## Where one article's time goes (µs; best rounds)\n")
+    print("| texts | bytes | automaton matches | hits | clean + normalise | scan | rules and "
+          "evidence | total | total at 10 MB/s |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label, items, markup in corpora:
+        print(stage_row(label, tagger, items, markup, args.repeat))
     print(f"\n{loop_ns():.0f} ns per empty Python loop step after the runs.")
     print("Targets: >= 10 MB/s, >= 20x naive, build < 2 s.")
     return 0

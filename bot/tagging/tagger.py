@@ -47,7 +47,7 @@ _NO_TAGS = ArticleTags()  # immutable, so every untagged article can share it
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")  # "&amp;" but not "AT&T"
 
 
-def _as_text(field: str) -> str:
+def clean_field(field: str) -> str:
     """Plain text is used as given (so evidence offsets point into it); markup and entities
     are cleaned with `html_to_text` first (offsets then point into the cleaned text)."""
     if "<" in field or ("&" in field and _ENTITY.search(field)):
@@ -73,7 +73,7 @@ class Tagger:
         articles are clean text already (ingest cleans them), tagged with `markup=False`: a
         literal "<" or "&amp;" in them is text, and evidence offsets point into them as stored."""
         if markup:
-            title, summary = _as_text(title), _as_text(summary)
+            title, summary = clean_field(title), clean_field(summary)
         text = prepare(title, summary, self._normaliser)
         hits = find_hits(text, self._lexicon)
         if not hits:  # most feed items name nothing we know: skip the rules
