@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, db_time, from_db_time, to_db_time
 from storage.search import fts_query
 from storage.tags import write_tags
 from storage.types import Article, FeedState, NewArticle, StoredEntry
@@ -21,8 +21,6 @@ ARTICLE_SELECT = (
 
 
 def article_from_row(row: sqlite3.Row) -> Article:
-    first_seen = from_db_time(row["first_seen"])
-    assert first_seen is not None
     return Article(
         id=row["id"],
         feed_id=row["feed_id"],
@@ -32,7 +30,7 @@ def article_from_row(row: sqlite3.Row) -> Article:
         title=row["title"],
         summary=row["summary"],
         published=from_db_time(row["published"]),
-        first_seen=first_seen,
+        first_seen=db_time(row["first_seen"]),
         backlog=bool(row["backlog"]),
     )
 

@@ -70,8 +70,11 @@ def to_db_time(moment: datetime) -> str:
 
 
 def from_db_time(text: str | None) -> datetime | None:
-    if text is None:
-        return None
+    return None if text is None else db_time(text)
+
+
+def db_time(text: str) -> datetime:
+    """Stored text (never NULL) -> UTC-aware datetime."""
     # C-fast (strptime is not); an offset in the text is five times cheaper than .replace().
     return datetime.fromisoformat(text + "+00:00")
 

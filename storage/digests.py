@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.articles import ARTICLE_SELECT, article_from_row
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, db_time, from_db_time, to_db_time
 from storage.types import (
     ActorTag,
     Article,
@@ -230,7 +230,7 @@ def _with_summed(
 
 
 def _from_sums(row: tuple[Any, ...], outlets: dict[str, str]) -> StoryRow:
-    first = datetime.fromisoformat(row[8] + "+00:00")
+    first = db_time(row[8])
     if row[1] == 1:
         return StoryRow(
             row[0], 1, row[2], 1, len(row[4].split()), row[5], row[6], row[7], first, first,
@@ -239,14 +239,14 @@ def _from_sums(row: tuple[Any, ...], outlets: dict[str, str]) -> StoryRow:
     return StoryRow(
         row[0], row[1], row[2], len({outlets.get(feed, feed) for feed in row[3].split()}),
         len(set(row[4].split())), row[5], row[6], row[7], first,
-        datetime.fromisoformat(row[9] + "+00:00"), row[10],
+        db_time(row[9]), row[10],
         tuple([tuple(codes.split()) for codes in row[11].split("|")]),
     )  # fmt: skip
 
 
 def _single(row: WindowRow) -> StoryRow:
     """A story with one article in the window (most of them): its own values."""
-    time = datetime.fromisoformat(row[3] + "+00:00")
+    time = db_time(row[3])
     return StoryRow(
         row[0], 1, row[1], 1, len(row[8].split()), row[9], row[4], row[5], time, time, row[7],
         (tuple(row[6].split()),),
@@ -262,25 +262,23 @@ def _summed(rows: list[WindowRow], outlets: dict[int, str]) -> StoryRow:
     return StoryRow(
         rows[0][0], len(rows), min(ids), len({outlets.get(feed, feed) for feed in feeds}),
         len(set(" ".join(actors).split())), max(actor_weight), max(severity), max(dead),
-        datetime.fromisoformat(first + "+00:00"), datetime.fromisoformat(latest + "+00:00"),
+        db_time(first), db_time(latest),
         max(location_weight), tuple([tuple(codes.split()) for codes in locations]),
     )  # fmt: skip
 
 
 def _window_article(row: sqlite3.Row) -> WindowArticle:
     return WindowArticle(
-        row[0], row[1], row[2], row[3], row[4], datetime.fromisoformat(row[5] + "+00:00"),
+        row[0], row[1], row[2], row[3], row[4], db_time(row[5]),
         row[6], row[7], row[8], tuple((row[9] or "").split()), row[10] or 0.0,
         tuple((row[11] or "").split()), row[12] or 0.0,
     )  # fmt: skip
 
 
 def _article(row: sqlite3.Row) -> Article:
-    first_seen = from_db_time(row[8])
-    assert first_seen is not None
     return Article(
         id=row[0], feed_id=row[1], feed_title=row[2], guid=row[3], url=row[4], title=row[5],
-        summary=row[6], published=from_db_time(row[7]), first_seen=first_seen,
+        summary=row[6], published=from_db_time(row[7]), first_seen=db_time(row[8]),
         backlog=bool(row[10]),
     )  # fmt: skip
 

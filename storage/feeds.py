@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, db_time, from_db_time, to_db_time
 from storage.types import Feed, FeedState
 
 
@@ -37,20 +37,14 @@ def _feed(row: sqlite3.Row) -> Feed:
         site_url=row["site_url"],
         etag=row["etag"],
         last_modified=row["last_modified"],
-        added_at=_required_time(row["added_at"]),
+        added_at=db_time(row["added_at"]),
         last_checked=from_db_time(row["last_checked"]),
         last_updated=from_db_time(row["last_updated"]),
-        next_check=_required_time(row["next_check"]),
+        next_check=db_time(row["next_check"]),
         error_count=row["error_count"],
         last_error=row["last_error"],
         disabled_reason=row["disabled_reason"],
     )
-
-
-def _required_time(text: str) -> datetime:
-    moment = from_db_time(text)
-    assert moment is not None
-    return moment
 
 
 class FeedStore:

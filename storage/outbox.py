@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, db_time, from_db_time, to_db_time
 
 
 class WindowTakenError(Exception):
@@ -72,12 +72,6 @@ _MESSAGE_COLUMNS = (
 )
 
 
-def _time(text: str) -> datetime:
-    moment = from_db_time(text)
-    assert moment is not None
-    return moment
-
-
 def _message(row: sqlite3.Row) -> OutboxMessage:
     return OutboxMessage(
         id=row["id"],
@@ -99,9 +93,9 @@ def _run(row: sqlite3.Row, messages: Sequence[OutboxMessage]) -> DigestRun:
     return DigestRun(
         id=row["id"],
         subscription_id=row["subscription_id"],
-        window_start=_time(row["window_start"]),
-        window_end=_time(row["window_end"]),
-        planned_at=_time(row["planned_at"]),
+        window_start=db_time(row["window_start"]),
+        window_end=db_time(row["window_end"]),
+        planned_at=db_time(row["planned_at"]),
         stories=row["stories"],
         finished_at=from_db_time(row["finished_at"]),
         messages=tuple(messages),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, db_time, from_db_time, to_db_time
 
 
 class SubscriptionExistsError(Exception):
@@ -67,8 +67,6 @@ _SAME = (
 
 
 def subscription_from_row(row: sqlite3.Row) -> Subscription:
-    created_at = from_db_time(row["created_at"])
-    assert created_at is not None
     return Subscription(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -80,7 +78,7 @@ def subscription_from_row(row: sqlite3.Row) -> Subscription:
         min_sources=row["min_sources"],
         quiet=bool(row["quiet"]),
         created_by=row["created_by"],
-        created_at=created_at,
+        created_at=db_time(row["created_at"]),
         delivered_until=from_db_time(row["delivered_until"]),
         paused_reason=row["paused_reason"],
         paused_at=from_db_time(row["paused_at"]),
