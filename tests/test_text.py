@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from bot.text import fold_whitespace, html_to_text, plain_to_text, shorten
+from bot.text import fold_whitespace, html_to_text, parsed_text, plain_to_text, shorten
 
 
 @pytest.mark.parametrize(
@@ -156,3 +158,25 @@ def test_shorten_with_a_custom_ellipsis():
 
 def test_fold_whitespace():
     assert fold_whitespace("\u00a0 a \u2003 b \r\n") == "a b"
+
+
+# Markup the fast path of html_to_text must read exactly as HTMLParser does, and markup it must
+# hand to the parser (odd tags, comments, entities across tags, special elements).
+MARKUP_PIECES = [
+    "<p>", "</p>", "<br/>", "<br />", "<BR>", "<b>", "</b>", '<span class="x">', "</span>",
+    "<a href='u?a=1&amp;b=2'>", "</a>", "<!-- c -->", "<!---->", "<!-->", "<!-- a -- b -->",
+    "<svg>", "</svg>", "<svg/>", "<head>", "</head>", "<script>x<y</script>", "<style>p{}</style>",
+    "&amp;", "&amp", "&lt;", "&gt;", "&#32;", "&#x27;", "&nbsp;", "&#12;", "&", "&am", "p;", "<",
+    ">", "a < b", "x<y", "<y", "y>", "\n", " ", "\t", "\f", "\x00", "\x01", "\xa0", "Iraq",
+    "<img src=x.jpg>", "<img src=x/>", "<td>", "</td>", "<o:p>", "<p\x0b>", "<a b=c d='e' f>",
+    '<a b="c"d>', "<!DOCTYPE html>", "<?xml x?>", "<![CDATA[x]]>", "</>", "</ p>", "</p x>",
+    "<p/>", "<title>", "<textarea>", "<a =b>", "<a b==c>", '<a\nhref="x"\n>', '<a href="x>y">',
+    "<a b=`c`>", "&copy", "é", "<Div>", "</DIV >", "<li\t>", "<pre>", "<pa>", "ſcript", "<\u212a>",
+]  # fmt: skip
+
+
+def test_fast_markup_reading_matches_the_html_parser() -> None:
+    pieces = random.Random(7)
+    for _ in range(20_000):
+        markup = "".join(pieces.choices(MARKUP_PIECES, k=pieces.randint(1, 8)))
+        assert html_to_text(markup) == parsed_text(markup), markup

@@ -28,7 +28,6 @@ from bot.tagging import evidence as ev
 from bot.tagging import roles
 from bot.tagging.evidence import ActorEvidence, CountryEvidence
 from bot.tagging.lexicon import ActorMeaning, CountryMeaning, Lexicon, compile_lexicon
-from bot.tagging.markup import html_to_text
 from bot.tagging.matching import (
     ArticleText,
     Hit,
@@ -40,6 +39,7 @@ from bot.tagging.matching import (
 )
 from bot.tagging.normalize import Normaliser
 from bot.tagging.taxonomy import Taxonomy
+from bot.text import html_to_text
 from storage.types import ArticleTags, CountryRole, CountryTag
 
 _NEXT_WORD = re.compile(r" ([A-Z][a-z]+)")
