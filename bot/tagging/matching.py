@@ -61,25 +61,27 @@ class ArticleText:
     dateline_ends: tuple[int, int] | None = None  # title's and body's; see `in_dateline`
     capitals: tuple[bool, bool] | None = None  # title, body shouting; see `is_shouting`
 
+    def fields(self, form: str) -> tuple[str, str]:
+        """The title and the body in one of the aligned forms (`joined`, `folded`...)."""
+        return form[1 : self.body_start - len(SEPARATOR)], form[self.body_start : -1]
+
     def is_shouting(self, start: int) -> bool:
         """Is the field written in capitals? Only acronyms and context words ask, so it is
         worked out on the first question, for both fields."""
         if self.capitals is None:
-            title = self.folded[1 : self.body_start - len(SEPARATOR)]
-            self.capitals = (_shouting(title), _shouting(self.folded[self.body_start : -1]))
+            title, body = self.fields(self.folded)
+            self.capitals = (_shouting(title), _shouting(body))
         return self.capitals[start >= self.body_start]
 
     def is_title_case(self, start: int) -> bool:
         """Is the match in a Title Case headline? (Bodies are sentences.) Asked rarely."""
-        title = self.folded[1 : self.body_start - len(SEPARATOR)]
-        return start < self.body_start and _title_case(title)
+        return start < self.body_start and _title_case(self.fields(self.folded)[0])
 
     def in_dateline(self, start: int) -> bool:
         """Does a match starting here lie in the dateline ("DUBAI (Reuters) -") of its field?
         Only country matches ask, so the datelines are read on the first question."""
         if self.dateline_ends is None:
-            title = self.joined[1 : self.body_start - len(SEPARATOR)]
-            body = self.joined[self.body_start : -1]
+            title, body = self.fields(self.joined)
             ends = (1 + dateline_length(title), self.body_start + dateline_length(body))
             self.dateline_ends = ends
         if start < self.body_start:
